@@ -1,0 +1,56 @@
+//! [`Ctx`]: what a keyspace command handler gets to work with.
+//!
+//! A handler parses its arguments, asks the engine for the shard of each
+//! key, reads or changes values there, and writes its reply. It sees no
+//! sockets, no other clients and no server state: those belong to the
+//! server layer, which builds a `Ctx` per command.
+
+use lodestone_protocol::Reply;
+use lodestone_storage::{Engine, Keyspace};
+
+/// Configuration values command handlers read. The server copies them from
+/// its configuration whenever it changes.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `proto-max-bulk-len`: the largest string a command may build.
+    pub proto_max_bulk_len: i64,
+    /// `lazyfree-lazy-user-del`: DEL behaves like UNLINK.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`: FLUSHDB/FLUSHALL default to ASYNC.
+    pub lazyfree_lazy_user_flush: bool,
+    /// True when `maxmemory-policy` lets integer values be shared (affects
+    /// only `OBJECT REFCOUNT`).
+    pub shared_integers: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
+            shared_integers: true,
+        }
+    }
+}
+
+/// The context of one command execution.
+pub struct Ctx<'a, 'r> {
+    /// All shards.
+    pub engine: &'a mut Engine,
+    /// The client's selected database.
+    pub db: usize,
+    /// Where the reply goes.
+    pub out: &'a mut Reply<'r>,
+    /// Configuration relevant to commands.
+    pub settings: &'a Settings,
+    /// Full name of the running command (`set`, `object|encoding`), for error texts.
+    pub cmd: &'a str,
+}
+
+impl<'a, 'r> Ctx<'a, 'r> {
+    /// The shard that owns `key`.
+    pub fn ks(&mut self, key: &[u8]) -> &mut Keyspace {
+        self.engine.shard_for(key)
+    }
+}

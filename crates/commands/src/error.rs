@@ -1,0 +1,260 @@
+//! [`CmdError`]: every error a command can answer with, and the one function
+//! ([`CmdError::message`]) that turns each into Redis's exact text.
+//!
+//! Clients and tests match on these strings (`WRONGTYPE`, `value is not an
+//! integer or out of range`, ...), so command code never formats an error
+//! itself: it returns a variant and the dispatcher writes the text.
+
+use std::borrow::Cow;
+
+/// A failed command, by cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CmdError {
+    /// The key holds a value of another type.
+    WrongType,
+    /// An argument or value is not a 64-bit integer.
+    NotInteger,
+    /// An argument or value is not a valid float.
+    NotFloat,
+    /// Unknown option or malformed arguments.
+    Syntax,
+    /// The key does not exist where it must.
+    NoSuchKey,
+    /// Source and destination are the same key or database.
+    SameObject,
+    /// An index argument is outside the value.
+    IndexOutOfRange,
+    /// An integer increment would overflow.
+    Overflow,
+    /// DECRBY by the smallest integer (its negation overflows).
+    DecrementOverflow,
+    /// LCS with both LEN and IDX.
+    LcsLenAndIdx,
+    /// LCS input beyond 4 GB.
+    LcsTooLong,
+    /// LCS table larger than `proto-max-bulk-len`.
+    LcsTooMuchMemory,
+    /// SCAN cursor that is not an unsigned integer.
+    InvalidCursor,
+    /// EXPIRE family option that is not NX/XX/GT/LT; carries it.
+    UnsupportedOption(String),
+    /// OBJECT IDLETIME under an LFU policy.
+    LfuPolicySelected,
+    /// OBJECT FREQ without an LFU policy.
+    LfuPolicyNotSelected,
+    /// A float increment would give NaN or infinity.
+    NanOrInfinity,
+    /// HELLO protocol version that is not an integer.
+    ProtocolVersionNotInteger,
+    /// HELLO with an unknown option; carries it.
+    HelloSyntax(String),
+    /// HELLO before authenticating, without AUTH.
+    HelloNoAuth,
+    /// SHUTDOWN ABORT with no shutdown in progress.
+    NoShutdownInProgress,
+    /// SHUTDOWN could not complete (saving failed).
+    ShutdownFailed,
+    /// An expire time is not positive or overflows; carries the command name.
+    InvalidExpireTime(String),
+    /// A string would exceed `proto-max-bulk-len`.
+    StringTooLong,
+    /// SETRANGE/GETRANGE style offset out of range.
+    OffsetOutOfRange,
+    /// A database number outside `databases`.
+    DbIndexOutOfRange,
+    /// A numeric argument must be positive.
+    MustBePositive,
+    /// A numeric argument is outside the allowed range; carries the message tail.
+    ValueOutOfRange(&'static str),
+    /// Wrong number of arguments; carries the command's full name.
+    WrongArity(String),
+    /// Unknown command; carries the name and the quoted beginning of the arguments.
+    UnknownCommand {
+        /// The command name as sent.
+        name: String,
+        /// `'a' 'b' ` as Redis lists them.
+        args: String,
+    },
+    /// Unknown subcommand of a container.
+    UnknownSubcommand {
+        /// The subcommand as sent.
+        sub: String,
+        /// The container, upper case.
+        cmd: String,
+    },
+    /// Unknown subcommand or wrong arguments, detected by the command itself.
+    SubcommandSyntax {
+        /// The subcommand as sent.
+        sub: String,
+        /// The container, upper case.
+        cmd: String,
+    },
+    /// EXPIRE family: NX with XX/GT/LT.
+    ExpireNxConflict,
+    /// EXPIRE family: GT with LT.
+    ExpireGtLtConflict,
+    /// The target key exists (COPY/RESTORE without REPLACE).
+    BusyKey,
+    /// Authentication is required first.
+    NoAuth,
+    /// EXEC after a queuing error.
+    ExecAbort,
+    /// Command refused because memory is over `maxmemory`.
+    OutOfMemory,
+    /// A command flagged `no-multi` inside MULTI.
+    NotAllowedInMulti,
+    /// MULTI inside MULTI.
+    NestedMulti,
+    /// EXEC without MULTI.
+    ExecWithoutMulti,
+    /// DISCARD without MULTI.
+    DiscardWithoutMulti,
+    /// WATCH inside MULTI.
+    WatchInMulti,
+    /// A command not allowed while subscribed (RESP2); carries its name.
+    OnlySubscribeAllowed(String),
+    /// HELLO with an unsupported protocol version.
+    NoProto,
+    /// AUTH with bad credentials.
+    WrongPass,
+    /// AUTH with a password while none is configured.
+    AuthNotConfigured,
+    /// CLIENT command on a client id that does not exist.
+    NoSuchClient,
+    /// CLIENT SETNAME / SETINFO value with forbidden characters.
+    InvalidClientName,
+    /// CLIENT SETINFO attribute value with forbidden characters; carries the attribute.
+    InvalidClientInfo(String),
+    /// CLIENT SETINFO unknown attribute; carries it.
+    UnknownClientInfoAttribute(String),
+    /// A timeout argument is negative or not a number.
+    InvalidTimeout,
+    /// CONFIG SET/GET/... error with the exact text Redis builds for it.
+    Config(String),
+    /// A DEBUG subcommand or option failed; carries Redis's text.
+    Debug(String),
+    /// The command is disabled by configuration (`enable-debug-command` ...).
+    CommandDisabled(String),
+    /// SHUTDOWN refused (errors saving, etc.); carries Redis's text.
+    Shutdown(String),
+    /// LCS arguments are not strings.
+    LcsNotStrings,
+    /// A pattern or value too long for what the command accepts; carries the text.
+    InvalidArgument(String),
+    /// COMMAND GETKEYS on a command without keys.
+    NoKeyArguments,
+    /// COMMAND GETKEYS with bad arguments for the command.
+    InvalidKeyArguments,
+    /// COMMAND GETKEYS of an unknown command.
+    InvalidCommandSpecified,
+    /// An option was given twice or with its incompatible twin; carries Redis's text.
+    Conflict(&'static str),
+    /// The server refuses writes (replica, MISCONF, ...); carries Redis's text.
+    Refused(String),
+}
+
+/// Result of a command handler: the reply is already written on success.
+pub type CmdResult = Result<(), CmdError>;
+
+impl CmdError {
+    /// Redis's exact error text, starting with the error code.
+    pub fn message(&self) -> Cow<'static, str> {
+        use CmdError::*;
+        match self {
+            WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value".into(),
+            NotInteger => "ERR value is not an integer or out of range".into(),
+            NotFloat => "ERR value is not a valid float".into(),
+            Syntax => "ERR syntax error".into(),
+            NoSuchKey => "ERR no such key".into(),
+            SameObject => "ERR source and destination objects are the same".into(),
+            IndexOutOfRange => "ERR index out of range".into(),
+            Overflow => "ERR increment or decrement would overflow".into(),
+            NanOrInfinity => "ERR increment would produce NaN or Infinity".into(),
+            InvalidCursor => "ERR invalid cursor".into(),
+            ProtocolVersionNotInteger => "ERR Protocol version is not an integer or out of range".into(),
+            HelloSyntax(opt) => format!("ERR Syntax error in HELLO option '{opt}'").into(),
+            HelloNoAuth => "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into(),
+            NoShutdownInProgress => "ERR No shutdown in progress.".into(),
+            ShutdownFailed => "ERR Errors trying to SHUTDOWN. Check logs.".into(),
+            UnsupportedOption(opt) => format!("ERR Unsupported option {opt}").into(),
+            LfuPolicySelected => "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
+            LfuPolicyNotSelected => "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into(),
+            DecrementOverflow => "ERR decrement would overflow".into(),
+            LcsLenAndIdx => "ERR If you want both the length and indexes, please just use IDX.".into(),
+            LcsTooLong => "ERR String too long for LCS".into(),
+            LcsTooMuchMemory => {
+                "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len".into()
+            }
+            InvalidExpireTime(cmd) => format!("ERR invalid expire time in '{cmd}' command").into(),
+            StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)".into(),
+            OffsetOutOfRange => "ERR offset is out of range".into(),
+            DbIndexOutOfRange => "ERR DB index is out of range".into(),
+            MustBePositive => "ERR value is out of range, must be positive".into(),
+            ValueOutOfRange(tail) => format!("ERR {tail}").into(),
+            WrongArity(cmd) => format!("ERR wrong number of arguments for '{cmd}' command").into(),
+            UnknownCommand { name, args } => {
+                format!("ERR unknown command '{name}', with args beginning with: {args}").into()
+            }
+            UnknownSubcommand { sub, cmd } => format!("ERR unknown subcommand '{sub}'. Try {cmd} HELP.").into(),
+            SubcommandSyntax { sub, cmd } => {
+                format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {cmd} HELP.").into()
+            }
+            ExpireNxConflict => "ERR NX and XX, GT or LT options at the same time are not compatible".into(),
+            ExpireGtLtConflict => "ERR GT and LT options at the same time are not compatible".into(),
+            BusyKey => "BUSYKEY Target key name already exists.".into(),
+            NoAuth => "NOAUTH Authentication required.".into(),
+            ExecAbort => "EXECABORT Transaction discarded because of previous errors.".into(),
+            OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.".into(),
+            NotAllowedInMulti => "ERR Command not allowed inside a transaction".into(),
+            NestedMulti => "ERR MULTI calls can not be nested".into(),
+            ExecWithoutMulti => "ERR EXEC without MULTI".into(),
+            DiscardWithoutMulti => "ERR DISCARD without MULTI".into(),
+            WatchInMulti => "ERR WATCH inside MULTI is not allowed".into(),
+            OnlySubscribeAllowed(cmd) => format!(
+                "ERR Can't execute '{cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )
+            .into(),
+            NoProto => "NOPROTO unsupported protocol version".into(),
+            WrongPass => "WRONGPASS invalid username-password pair or user is disabled.".into(),
+            AuthNotConfigured => "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into(),
+            NoSuchClient => "ERR No such client".into(),
+            InvalidClientName => "ERR Client names cannot contain spaces, newlines or special characters.".into(),
+            InvalidClientInfo(attr) => {
+                format!("ERR {attr} cannot contain spaces, newlines or special characters.").into()
+            }
+            UnknownClientInfoAttribute(attr) => format!("ERR Unrecognized option '{attr}'").into(),
+            InvalidTimeout => "ERR timeout is not an integer or out of range".into(),
+            Config(text) | Debug(text) | Shutdown(text) | InvalidArgument(text) | Refused(text) => {
+                format!("ERR {text}").into()
+            }
+            CommandDisabled(text) => format!("ERR {text}").into(),
+            LcsNotStrings => "ERR The specified keys must contain string values".into(),
+            NoKeyArguments => "ERR The command has no key arguments".into(),
+            InvalidKeyArguments => "ERR Invalid arguments specified for command".into(),
+            InvalidCommandSpecified => "ERR Invalid command specified".into(),
+            Conflict(text) => format!("ERR {text}").into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_match_redis() {
+        assert_eq!(
+            CmdError::WrongType.message(),
+            "WRONGTYPE Operation against a key holding the wrong kind of value"
+        );
+        assert_eq!(
+            CmdError::WrongArity("get".into()).message(),
+            "ERR wrong number of arguments for 'get' command"
+        );
+        assert_eq!(
+            CmdError::InvalidExpireTime("set".into()).message(),
+            "ERR invalid expire time in 'set' command"
+        );
+    }
+}

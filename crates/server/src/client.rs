@@ -1,0 +1,208 @@
+//! [`Client`]: the state of one connection.
+//!
+//! A client owns its socket, its input buffer (with the incremental request
+//! parser) and its output buffer. Replies are appended to `out`; the event
+//! loop writes `out` to the socket once per iteration, so a pipeline of
+//! commands costs one write. Everything else here is the per-connection
+//! state commands read and change: selected database, protocol version,
+//! name, transaction, subscriptions, flags.
+
+use lodestone_protocol::RequestParser;
+use mio::net::TcpStream;
+use std::collections::HashSet;
+
+/// The id CLIENT ID reports; unique for the life of the process.
+pub type ClientId = u64;
+
+/// Bytes and parser state of what a client sent and we have not run yet.
+#[derive(Default)]
+pub struct Input {
+    /// Bytes read from the socket, starting at the first unprocessed one.
+    pub buf: Vec<u8>,
+    /// Parser positioned within `buf`.
+    pub parser: RequestParser,
+}
+
+/// CLIENT REPLY mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// Replies are dropped until `CLIENT REPLY ON`.
+    Off,
+    /// The reply of the next command is dropped.
+    SkipNext,
+    /// The reply of the current command is dropped (SkipNext after one command).
+    Skip,
+}
+
+/// A queued command of a MULTI transaction.
+pub struct QueuedCommand {
+    /// The command's id in the command table.
+    pub cmd: usize,
+    /// Its arguments, owned.
+    pub args: Vec<Vec<u8>>,
+}
+
+/// MULTI state.
+#[derive(Default)]
+pub struct Multi {
+    /// Commands queued so far.
+    pub queued: Vec<QueuedCommand>,
+    /// A command failed to queue: EXEC must answer EXECABORT.
+    pub aborted: bool,
+    /// Bytes of queued arguments (`multi-mem` in CLIENT LIST).
+    pub bytes: usize,
+}
+
+/// Flags of a client (Redis's `CLIENT_*` where they exist).
+pub mod flags {
+    /// Close once the output buffer is written (QUIT, protocol error).
+    pub const CLOSE_AFTER_REPLY: u32 = 1 << 0;
+    /// Close at the next opportunity without writing (CLIENT KILL, limits).
+    pub const CLOSE_ASAP: u32 = 1 << 1;
+    /// In MONITOR mode.
+    pub const MONITOR: u32 = 1 << 2;
+    /// CLIENT NO-EVICT on.
+    pub const NO_EVICT: u32 = 1 << 3;
+    /// CLIENT NO-TOUCH on.
+    pub const NO_TOUCH: u32 = 1 << 4;
+    /// The protocol error made this client unusable; its input is discarded.
+    pub const PROTOCOL_ERROR: u32 = 1 << 5;
+    /// Waiting for CLIENT PAUSE to end before running its next command.
+    pub const PAUSED: u32 = 1 << 6;
+    /// Blocked by a blocking command.
+    pub const BLOCKED: u32 = 1 << 7;
+    /// Connected through a Unix socket.
+    pub const UNIX_SOCKET: u32 = 1 << 8;
+}
+
+/// One connection.
+pub struct Client {
+    /// CLIENT ID.
+    pub id: ClientId,
+    /// The socket.
+    pub stream: TcpStream,
+    /// The socket's file descriptor (CLIENT LIST `fd`).
+    pub fd: i32,
+    /// Peer address `ip:port`.
+    pub addr: String,
+    /// Local address `ip:port`.
+    pub laddr: String,
+    /// What the client sent and we have not run yet.
+    pub input: Input,
+    /// Replies not yet written to the socket.
+    pub out: Vec<u8>,
+    /// How much of `out` is already written.
+    pub out_sent: usize,
+    /// True while the client is in the server's pending-write list.
+    pub pending_write: bool,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version (2 or 3).
+    pub resp: u8,
+    /// CLIENT SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
+    /// Flags (see [`flags`]).
+    pub flags: u32,
+    /// True once AUTH succeeded (or when no password is required).
+    pub authenticated: bool,
+    /// The ACL user.
+    pub user: String,
+    /// When the connection was accepted (ms).
+    pub created_ms: i64,
+    /// Last time a command ran or data arrived (ms).
+    pub last_interaction_ms: i64,
+    /// MULTI state, while in a transaction.
+    pub multi: Option<Multi>,
+    /// Keys this client WATCHes: (db, key).
+    pub watched: Vec<(usize, Vec<u8>)>,
+    /// Channels subscribed with SUBSCRIBE.
+    pub channels: HashSet<Vec<u8>>,
+    /// Patterns subscribed with PSUBSCRIBE.
+    pub patterns: HashSet<Vec<u8>>,
+    /// Shard channels subscribed with SSUBSCRIBE.
+    pub shard_channels: HashSet<Vec<u8>>,
+    /// CLIENT REPLY mode.
+    pub reply_mode: ReplyMode,
+    /// Id of the last command run (CLIENT LIST `cmd`).
+    pub last_cmd: Option<usize>,
+    /// Since when the output buffer is over the soft limit (ms).
+    pub soft_limit_since: Option<i64>,
+    /// Largest input buffer size seen recently (for shrinking it).
+    pub input_peak: usize,
+}
+
+impl Client {
+    /// A freshly accepted client.
+    pub fn new(
+        id: ClientId,
+        stream: TcpStream,
+        addr: String,
+        laddr: String,
+        now_ms: i64,
+    ) -> Client {
+        use std::os::fd::AsRawFd;
+        let fd = stream.as_raw_fd();
+        Client {
+            id,
+            stream,
+            fd,
+            addr,
+            laddr,
+            input: Input::default(),
+            out: Vec::new(),
+            out_sent: 0,
+            pending_write: false,
+            db: 0,
+            resp: 2,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            flags: 0,
+            authenticated: false,
+            user: "default".to_string(),
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            multi: None,
+            watched: Vec::new(),
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            shard_channels: HashSet::new(),
+            reply_mode: ReplyMode::On,
+            last_cmd: None,
+            soft_limit_since: None,
+            input_peak: 0,
+        }
+    }
+
+    /// True when any flag of `f` is set.
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    /// Number of Pub/Sub subscriptions of all kinds.
+    pub fn subscription_count(&self) -> usize {
+        self.channels.len() + self.patterns.len() + self.shard_channels.len()
+    }
+
+    /// True in RESP2 subscribed mode, where only (un)subscribe commands,
+    /// PING, QUIT and RESET are allowed.
+    pub fn in_resp2_pubsub(&self) -> bool {
+        self.resp == 2 && self.subscription_count() > 0
+    }
+
+    /// Bytes waiting to be written.
+    pub fn pending_output(&self) -> usize {
+        self.out.len() - self.out_sent
+    }
+
+    /// Whether a command's reply should be kept given CLIENT REPLY.
+    pub fn replies_enabled(&self) -> bool {
+        self.reply_mode == ReplyMode::On
+    }
+}

@@ -1,0 +1,331 @@
+//! Running commands: from parsed request to reply, with every check Redis
+//! makes before a command runs (existence, arity, authentication, Pub/Sub
+//! context, MULTI queuing, CLIENT PAUSE) and the bookkeeping after it
+//! (statistics, SLOWLOG, LATENCY, MONITOR, keyspace notifications).
+
+use crate::client::{flags, QueuedCommand, ReplyMode};
+use crate::handlers::Handler;
+use crate::server::Server;
+use lodestone_commands::table::spec::flags as cmdflags;
+use lodestone_commands::table::Resolved;
+use lodestone_commands::{CmdError, Ctx};
+use lodestone_protocol::{Limits, ParseStatus, Reply};
+use smallvec::SmallVec;
+use std::time::Instant;
+
+/// Whether a command ran (or was refused) or must wait for a pause to end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Handled; its reply (if any) is in the output buffer.
+    Done,
+    /// Not run: CLIENT PAUSE holds it; the client is parked.
+    Postponed,
+}
+
+/// Commands allowed in RESP2 subscribed mode.
+const PUBSUB_CONTEXT_ALLOWED: &[&str] = &[
+    "ping",
+    "subscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "sunsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "quit",
+    "reset",
+];
+
+/// Commands that run (rather than queue) inside MULTI.
+const MULTI_CONTROL: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
+impl Server {
+    /// Parses and runs every complete command in a client's input buffer.
+    /// Stops early when the client must wait (CLIENT PAUSE, blocking
+    /// command) or is being closed; the rest of its input stays buffered.
+    pub fn process_input(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let mut input = std::mem::take(&mut c.input);
+        while let Some(c) = self.clients.get(key) {
+            if c.has(flags::CLOSE_ASAP | flags::CLOSE_AFTER_REPLY | flags::PAUSED | flags::BLOCKED)
+            {
+                break;
+            }
+            let limits = Limits {
+                proto_max_bulk_len: self.settings.proto_max_bulk_len,
+                auth_required: !c.authenticated,
+            };
+            match input.parser.parse(&input.buf, &limits) {
+                ParseStatus::Complete => {
+                    let outcome = {
+                        let mut args: SmallVec<[&[u8]; 8]> = SmallVec::new();
+                        input.parser.args(&input.buf, &mut args);
+                        self.run_command(key, &args)
+                    };
+                    if outcome == Outcome::Postponed {
+                        // Paused: rewind so the command is parsed again later.
+                        input.parser.rewind_last();
+                        break;
+                    }
+                }
+                ParseStatus::Incomplete => break,
+                ParseStatus::Error(e) => {
+                    self.protocol_error(key, e);
+                    input.buf.clear();
+                    input.parser.reset();
+                    break;
+                }
+            }
+        }
+        let consumed = input.parser.pos();
+        if consumed > 0 {
+            input.buf.drain(..consumed);
+            input.parser.consume(consumed);
+        }
+        if let Some(c) = self.clients.get_mut(key) {
+            c.input = input;
+        }
+    }
+
+    fn protocol_error(&mut self, key: usize, e: lodestone_protocol::ProtocolError) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let mut r = Reply::new(&mut c.out, c.resp);
+        r.error(&format!("ERR {e}"));
+        c.flags |= flags::CLOSE_AFTER_REPLY | flags::PROTOCOL_ERROR;
+        let id = c.id;
+        self.stats.count_error(b"ERR");
+        self.log_verbose(&format!(
+            "Protocol error ({}) from client: id={id}",
+            e.log_reason()
+        ));
+        self.schedule_write(key);
+    }
+
+    /// Checks existence, arity and context, then queues (inside MULTI) or
+    /// runs the command. Mirrors Redis's `processCommand`.
+    pub fn run_command(&mut self, key: usize, args: &[&[u8]]) -> Outcome {
+        self.now_ms = crate::server::unix_ms();
+        let resolved = match self.table.resolve(args) {
+            Resolved::Found(cmd) => Ok(cmd.id),
+            Resolved::UnknownCommand => Err(unknown_command(args)),
+            Resolved::UnknownSubcommand => Err(CmdError::UnknownSubcommand {
+                sub: String::from_utf8_lossy(&args[1][..args[1].len().min(128)]).into_owned(),
+                cmd: String::from_utf8_lossy(args[0]).to_uppercase(),
+            }),
+        };
+        let id = match resolved {
+            Ok(id) => id,
+            Err(e) => return self.reject(key, None, e),
+        };
+        let cmd = self.table.get(id);
+        if !cmd.arity_ok(args.len()) || cmd.handler.is_none() {
+            let e = CmdError::WrongArity(cmd.fullname.clone());
+            return self.reject(key, Some(id), e);
+        }
+        let name = cmd.def.name;
+        let top_name = cmd.parent.map_or(name, |p| self.table.get(p).def.name);
+        let cmd_flags = cmd.flags;
+        let Some(c) = self.clients.get(key) else {
+            return Outcome::Done;
+        };
+        if !c.authenticated && cmd_flags & cmdflags::NO_AUTH == 0 {
+            return self.reject(key, Some(id), CmdError::NoAuth);
+        }
+        if c.in_resp2_pubsub() && !PUBSUB_CONTEXT_ALLOWED.contains(&top_name) {
+            let e = CmdError::OnlySubscribeAllowed(String::from_utf8_lossy(args[0]).to_lowercase());
+            return self.reject(key, Some(id), e);
+        }
+        if let Some(p) = self.pause {
+            let writes = cmd_flags & (cmdflags::WRITE | cmdflags::MAY_REPLICATE) != 0
+                || (top_name == "exec" && self.multi_has_writes(key));
+            if !p.write_only || writes {
+                if let Some(c) = self.clients.get_mut(key) {
+                    c.flags |= flags::PAUSED;
+                }
+                return Outcome::Postponed;
+            }
+        }
+        let Some(c) = self.clients.get(key) else {
+            return Outcome::Done;
+        };
+        if c.multi.is_some() && !MULTI_CONTROL.contains(&top_name) {
+            if cmd_flags & cmdflags::NO_MULTI != 0 {
+                return self.reject(key, Some(id), CmdError::NotAllowedInMulti);
+            }
+            self.queue_command(key, id, args);
+            return Outcome::Done;
+        }
+        self.call(key, id, args);
+        Outcome::Done
+    }
+
+    /// Answers a command refused before running, counting it as Redis does;
+    /// inside MULTI the transaction is marked to fail at EXEC.
+    fn reject(&mut self, key: usize, id: Option<usize>, e: CmdError) -> Outcome {
+        if let Some(id) = id {
+            self.cmd_stats[id].rejected_calls += 1;
+        }
+        let Some(c) = self.clients.get_mut(key) else {
+            return Outcome::Done;
+        };
+        if let Some(m) = c.multi.as_mut() {
+            m.aborted = true;
+        }
+        let mut r = Reply::new(&mut c.out, c.resp);
+        r.error(&e.message());
+        let code = r.first_error_code().to_vec();
+        self.stats.count_error(&code);
+        self.after_reply(key);
+        Outcome::Done
+    }
+
+    fn queue_command(&mut self, key: usize, id: usize, args: &[&[u8]]) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let owned: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
+        if let Some(m) = c.multi.as_mut() {
+            m.bytes += owned.iter().map(Vec::len).sum::<usize>();
+            m.queued.push(QueuedCommand {
+                cmd: id,
+                args: owned,
+            });
+        }
+        c.out.extend_from_slice(b"+QUEUED\r\n");
+        self.after_reply(key);
+    }
+
+    /// Runs one command and does all the bookkeeping around it (Redis's `call`).
+    pub fn call(&mut self, key: usize, id: usize, args: &[&[u8]]) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let out_mark = c.out.len();
+        let db = c.db;
+        let no_touch = c.has(flags::NO_TOUCH);
+        c.last_cmd = Some(id);
+        c.last_interaction_ms = self.now_ms;
+        let cmd = self.table.get(id);
+        let handler = cmd.handler.expect("checked by run_command");
+        let is_touch = cmd.def.name == "touch";
+        for ks in self.engine.shards_mut() {
+            ks.set_time(self.now_ms);
+            ks.set_no_touch(no_touch && !is_touch);
+        }
+        let start = Instant::now();
+        let (errors, code) = match handler {
+            Handler::Keyspace(f) => {
+                let c = self.clients.get_mut(key).expect("present above");
+                let mut reply = Reply::new(&mut c.out, c.resp);
+                let mut ctx = Ctx {
+                    engine: &mut self.engine,
+                    db,
+                    out: &mut reply,
+                    settings: &self.settings,
+                    cmd: &cmd.fullname,
+                };
+                if let Err(e) = f(&mut ctx, args) {
+                    reply.error(&e.message());
+                }
+                (reply.error_count(), reply.first_error_code().to_vec())
+            }
+            Handler::Server(f) => match f(self, key, args) {
+                Ok(()) => (0, Vec::new()),
+                Err(e) => match self.clients.get_mut(key) {
+                    Some(c) => {
+                        let mut reply = Reply::new(&mut c.out, c.resp);
+                        reply.error(&e.message());
+                        (1, reply.first_error_code().to_vec())
+                    }
+                    None => (1, b"ERR".to_vec()),
+                },
+            },
+        };
+        let duration_us = start.elapsed().as_micros() as u64;
+        let stats = &mut self.cmd_stats[id];
+        stats.calls += 1;
+        stats.usec += duration_us;
+        if errors > 0 {
+            stats.failed_calls += 1;
+            self.stats.count_error(&code);
+        }
+        self.stats.total_commands_processed += 1;
+        self.after_command(key, id, args, duration_us);
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.replies_enabled() {
+                c.out.truncate(out_mark.max(c.out_sent));
+            }
+            if c.reply_mode == ReplyMode::Skip {
+                c.reply_mode = ReplyMode::On;
+            } else if c.reply_mode == ReplyMode::SkipNext {
+                c.reply_mode = ReplyMode::Skip;
+            }
+        }
+        self.after_reply(key);
+    }
+
+    /// SLOWLOG, LATENCY, MONITOR and keyspace notifications after a command.
+    fn after_command(&mut self, key: usize, id: usize, args: &[&[u8]], duration_us: u64) {
+        let cmd = self.table.get(id);
+        let cmd_flags = cmd.flags;
+        let threshold = self.rt.slowlog_slower_than_us;
+        if threshold >= 0
+            && duration_us as i64 >= threshold
+            && cmd_flags & cmdflags::SKIP_SLOWLOG == 0
+        {
+            self.slowlog_record(key, args, duration_us);
+        }
+        let latency_ms = (duration_us / 1000) as i64;
+        if self.rt.latency_threshold_ms > 0 && latency_ms >= self.rt.latency_threshold_ms {
+            let event = if cmd_flags & cmdflags::FAST != 0 {
+                "fast-command"
+            } else {
+                "command"
+            };
+            self.latency
+                .add_sample(event, self.now_ms / 1000, latency_ms as u64);
+        }
+        if !self.monitors.is_empty() && cmd_flags & (cmdflags::SKIP_MONITOR | cmdflags::ADMIN) == 0
+        {
+            self.feed_monitors(key, args);
+        }
+        self.publish_keyspace_notifications();
+    }
+
+    /// Marks the client for writing.
+    pub fn after_reply(&mut self, key: usize) {
+        if self
+            .clients
+            .get(key)
+            .is_some_and(|c| c.pending_output() > 0)
+        {
+            self.schedule_write(key);
+        }
+    }
+
+    /// Resumes clients whose input was left unprocessed.
+    pub fn resume_clients(&mut self) {
+        let keys = std::mem::take(&mut self.to_resume);
+        for key in keys {
+            self.process_input(key);
+        }
+    }
+}
+
+/// The error for an unknown command, quoting the beginning of its arguments.
+fn unknown_command(args: &[&[u8]]) -> CmdError {
+    let mut listed = String::new();
+    for a in &args[1..] {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        let text = String::from_utf8_lossy(&a[..a.len().min(room)]).into_owned();
+        listed.push_str(&format!("'{text}' "));
+    }
+    let name = String::from_utf8_lossy(&args[0][..args[0].len().min(128)]).into_owned();
+    CmdError::UnknownCommand { name, args: listed }
+}

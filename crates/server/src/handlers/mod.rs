@@ -1,0 +1,50 @@
+//! Handlers of the commands that need the server rather than just the
+//! keyspace: connection state, transactions, Pub/Sub, introspection,
+//! configuration. Each module is one family, like `commands`' families.
+
+pub mod connection;
+pub mod monitor;
+pub mod multi;
+pub mod pubsub;
+pub mod shutdown;
+
+use crate::server::Server;
+use lodestone_commands::CmdResult;
+
+/// A server-level handler: runs with the whole server and the client's
+/// slab key; arguments include the command name.
+pub type ServerHandler = fn(&mut Server, usize, &[&[u8]]) -> CmdResult;
+
+/// How a command is run.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// A keyspace command from the commands crate.
+    Keyspace(lodestone_commands::Handler),
+    /// A command implemented by the server layer.
+    Server(ServerHandler),
+}
+
+/// Every implemented command with its handler.
+pub fn all() -> Vec<(&'static str, Handler)> {
+    let mut v: Vec<(&'static str, Handler)> = lodestone_commands::handlers()
+        .map(|(n, h)| (n, Handler::Keyspace(h)))
+        .collect();
+    for list in [
+        connection::COMMANDS,
+        multi::COMMANDS,
+        pubsub::COMMANDS,
+        monitor::COMMANDS,
+        shutdown::COMMANDS,
+    ] {
+        v.extend(list.iter().map(|&(n, h)| (n, Handler::Server(h))));
+    }
+    v
+}
+
+/// Writes a reply through a closure (the reply borrows the client's buffer).
+pub fn reply(server: &mut Server, key: usize, f: impl FnOnce(&mut lodestone_protocol::Reply)) {
+    if let Some(c) = server.clients.get_mut(key) {
+        let mut r = lodestone_protocol::Reply::new(&mut c.out, c.resp);
+        f(&mut r);
+    }
+}

@@ -1,0 +1,55 @@
+//! The server layer of Lodestone: connections, the event loop, command
+//! dispatch, and the server-level command families (transactions, Pub/Sub,
+//! configuration, introspection).
+//!
+//! Architecture invariant: exactly one thread (the event loop) owns the
+//! [`server::Server`]; the keyspace below it is never locked.
+
+pub mod client;
+pub mod config;
+pub mod dispatch;
+pub mod event_loop;
+pub mod glob_cache;
+pub mod handlers;
+pub mod latency;
+pub mod log;
+pub mod memory;
+pub mod pause;
+pub mod pubsub;
+pub mod server;
+pub mod slowlog;
+pub mod stats;
+
+use config::Config;
+
+/// Starts a server with `config` and runs it until shutdown.
+pub fn run(config: Config) -> std::io::Result<()> {
+    let mut server = server::Server::new(config)?;
+    server.startup()?;
+    server.run()
+}
+
+impl server::Server {
+    /// Changes to the configured directory, binds, writes the pid file and
+    /// logs that the server is ready.
+    pub fn startup(&mut self) -> std::io::Result<()> {
+        let dir = self.config.str("dir");
+        if !dir.is_empty() {
+            std::env::set_current_dir(&dir)?;
+        }
+        self.listen()?;
+        let pidfile = self.config.str("pidfile");
+        if !pidfile.is_empty() {
+            let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
+        }
+        self.log_notice(&format!(
+            "Lodestone {} (Redis {} compatible) started, pid={}, port={}",
+            env!("CARGO_PKG_VERSION"),
+            handlers::connection::REDIS_VERSION,
+            std::process::id(),
+            self.port
+        ));
+        self.log_notice("Ready to accept connections tcp");
+        Ok(())
+    }
+}

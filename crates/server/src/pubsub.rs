@@ -1,0 +1,175 @@
+//! Pub/Sub: who is subscribed to what, and delivery of messages.
+//!
+//! Delivery appends the message to each subscriber's output buffer (as a
+//! RESP3 push or a RESP2 array) and schedules a write, within the same
+//! event-loop iteration as the PUBLISH. A subscriber that reads too slowly
+//! is disconnected by the `pubsub` output buffer limit instead of growing
+//! the server's memory without bound.
+
+use crate::glob_cache::PatternCache;
+use crate::server::Server;
+use lodestone_protocol::Reply;
+use std::collections::HashMap;
+
+/// Kinds of subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// SUBSCRIBE
+    Channel,
+    /// PSUBSCRIBE
+    Pattern,
+    /// SSUBSCRIBE
+    Shard,
+}
+
+/// Subscriptions of all clients, by channel or pattern. Subscribers are
+/// kept in subscription order, which is the delivery order.
+#[derive(Default)]
+pub struct PubSub {
+    /// SUBSCRIBE channels.
+    pub channels: HashMap<Vec<u8>, Vec<usize>>,
+    /// PSUBSCRIBE patterns.
+    pub patterns: HashMap<Vec<u8>, Vec<usize>>,
+    /// SSUBSCRIBE channels.
+    pub shard_channels: HashMap<Vec<u8>, Vec<usize>>,
+    /// Compiled patterns.
+    pub compiled: PatternCache,
+}
+
+impl PubSub {
+    /// The table for a kind of subscription.
+    pub fn table(&mut self, kind: Kind) -> &mut HashMap<Vec<u8>, Vec<usize>> {
+        match kind {
+            Kind::Channel => &mut self.channels,
+            Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shard_channels,
+        }
+    }
+
+    /// Adds a subscriber; false if it was already subscribed.
+    pub fn add(&mut self, kind: Kind, name: &[u8], key: usize) -> bool {
+        let list = self.table(kind).entry(name.to_vec()).or_default();
+        if list.contains(&key) {
+            return false;
+        }
+        list.push(key);
+        true
+    }
+
+    /// Removes a subscriber; false if it was not subscribed.
+    pub fn remove(&mut self, kind: Kind, name: &[u8], key: usize) -> bool {
+        let table = self.table(kind);
+        let Some(list) = table.get_mut(name) else {
+            return false;
+        };
+        let before = list.len();
+        list.retain(|&k| k != key);
+        let removed = list.len() != before;
+        if list.is_empty() {
+            table.remove(name);
+            if kind == Kind::Pattern {
+                self.compiled.forget(name);
+            }
+        }
+        removed
+    }
+}
+
+impl Server {
+    /// Publishes `message` on `channel` to channel and pattern subscribers.
+    /// Returns the number of clients that received it.
+    pub fn publish(&mut self, channel: &[u8], message: &[u8]) -> usize {
+        let mut receivers = 0;
+        if let Some(list) = self.pubsub.channels.get(channel) {
+            for &key in list.clone().iter() {
+                self.deliver(key, &[b"message", channel, message]);
+                receivers += 1;
+            }
+        }
+        if !self.pubsub.patterns.is_empty() {
+            let mut matched: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+            let PubSub {
+                patterns, compiled, ..
+            } = &mut self.pubsub;
+            for (pattern, list) in patterns.iter() {
+                if compiled.get(pattern).matches(channel) {
+                    matched.push((pattern.clone(), list.clone()));
+                }
+            }
+            for (pattern, list) in matched {
+                for key in list {
+                    self.deliver(key, &[b"pmessage", &pattern, channel, message]);
+                    receivers += 1;
+                }
+            }
+        }
+        receivers
+    }
+
+    /// Publishes on a shard channel (SPUBLISH).
+    pub fn publish_shard(&mut self, channel: &[u8], message: &[u8]) -> usize {
+        let Some(list) = self.pubsub.shard_channels.get(channel).cloned() else {
+            return 0;
+        };
+        for &key in &list {
+            self.deliver(key, &[b"smessage", channel, message]);
+        }
+        list.len()
+    }
+
+    /// Writes a push message (array of bulk strings) to a client.
+    pub fn deliver(&mut self, key: usize, parts: &[&[u8]]) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let mut r = Reply::new(&mut c.out, c.resp);
+        r.push(parts.len());
+        for p in parts {
+            r.bulk(p);
+        }
+        self.schedule_write(key);
+    }
+
+    /// Publishes the keyspace notifications queued by the last command.
+    pub fn publish_keyspace_notifications(&mut self) {
+        for shard in 0..self.engine.shards().len() {
+            let ks = &mut self.engine.shards_mut()[shard];
+            if !ks.has_notifications() {
+                continue;
+            }
+            let flags = ks.config.notify_flags;
+            for n in ks.take_notifications() {
+                self.stats.keyspace_notifications += 1;
+                let db = itoa::Buffer::new().format(n.db).to_string();
+                if flags & lodestone_storage::notify::KEYSPACE != 0 {
+                    let mut chan = format!("__keyspace@{db}__:").into_bytes();
+                    chan.extend_from_slice(&n.key);
+                    self.publish(&chan, n.event.as_bytes());
+                }
+                if flags & lodestone_storage::notify::KEYEVENT != 0 {
+                    let chan = format!("__keyevent@{db}__:{}", n.event).into_bytes();
+                    self.publish(&chan, &n.key);
+                }
+            }
+        }
+    }
+
+    /// Drops every subscription of a client (on disconnect or RESET).
+    pub fn pubsub_forget_client(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let channels: Vec<Vec<u8>> = c.channels.drain().collect();
+        let patterns: Vec<Vec<u8>> = c.patterns.drain().collect();
+        let shard: Vec<Vec<u8>> = c.shard_channels.drain().collect();
+        for ch in channels {
+            self.pubsub.remove(Kind::Channel, &ch, key);
+        }
+        for p in patterns {
+            self.pubsub.remove(Kind::Pattern, &p, key);
+        }
+        for ch in shard {
+            self.pubsub.remove(Kind::Shard, &ch, key);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! [`Server`]: everything the event-loop thread owns.
+//!
+//! Threading model: one thread runs the event loop and owns the `Server`,
+//! hence the keyspace, every client and every registry (Pub/Sub, WATCH,
+//! slowlog). Commands run to completion on it without locks, as in Redis.
+//! Other threads only free memory (lazyfree) and never touch this state.
+
+use crate::client::{Client, ClientId};
+use crate::config::Config;
+use crate::handlers::Handler;
+use crate::latency::LatencyMonitor;
+use crate::pubsub::PubSub;
+use crate::slowlog::SlowLog;
+use crate::stats::{CommandStats, Stats};
+use lodestone_commands::table::CommandTable;
+use lodestone_commands::Settings;
+use lodestone_storage::Engine;
+use mio::net::TcpListener;
+use mio::Poll;
+use slab::Slab;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Values read on every command or I/O event, copied out of [`Config`]
+/// whenever it changes so hot paths never look a parameter up by name.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    /// `hz`: server ticks per second.
+    pub hz: u32,
+    /// `maxclients`.
+    pub maxclients: usize,
+    /// `timeout`: idle seconds before a client is closed (0: never).
+    pub timeout_secs: i64,
+    /// `client-query-buffer-limit`.
+    pub query_buffer_limit: usize,
+    /// `requirepass`, when set.
+    pub requirepass: Option<Vec<u8>>,
+    /// `slowlog-log-slower-than` (µs; negative disables).
+    pub slowlog_slower_than_us: i64,
+    /// `slowlog-max-len`.
+    pub slowlog_max_len: usize,
+    /// `latency-monitor-threshold` (ms; 0 disables).
+    pub latency_threshold_ms: i64,
+    /// Output buffer limits for normal, replica and pubsub clients.
+    pub output_limits: [crate::config::special::OutputLimit; 3],
+    /// `enable-debug-command` (`no`, `yes`, `local`).
+    pub enable_debug: String,
+    /// `enable-protected-configs`.
+    pub enable_protected_configs: String,
+    /// `tcp-keepalive` seconds.
+    pub tcp_keepalive: u32,
+    /// `activerehashing`.
+    pub active_rehashing: bool,
+}
+
+/// A CLIENT PAUSE in effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// Until when (Unix ms).
+    pub until_ms: i64,
+    /// True for `WRITE` pauses (only writes wait), false for `ALL`.
+    pub write_only: bool,
+}
+
+/// The whole server state owned by the event-loop thread.
+pub struct Server {
+    /// Configuration.
+    pub config: Config,
+    /// Hot configuration values.
+    pub rt: Runtime,
+    /// Settings handed to keyspace commands.
+    pub settings: Settings,
+    /// The keyspace.
+    pub engine: Engine,
+    /// All implemented commands.
+    pub table: CommandTable<Handler>,
+    /// Per-command counters, indexed by command id.
+    pub cmd_stats: Vec<CommandStats>,
+    /// Connected clients, keyed by their mio token.
+    pub clients: Slab<Client>,
+    /// Client id to slab key.
+    pub client_keys: HashMap<ClientId, usize>,
+    /// Next CLIENT ID to hand out.
+    pub next_client_id: ClientId,
+    /// The readiness poller.
+    pub poll: Poll,
+    /// Listening sockets.
+    pub listeners: Vec<TcpListener>,
+    /// Server-wide counters.
+    pub stats: Stats,
+    /// Pub/Sub subscriptions.
+    pub pubsub: PubSub,
+    /// SLOWLOG entries.
+    pub slowlog: SlowLog,
+    /// LATENCY events.
+    pub latency: LatencyMonitor,
+    /// Slab keys of clients in MONITOR mode.
+    pub monitors: Vec<usize>,
+    /// CLIENT PAUSE in effect, if any.
+    pub pause: Option<Pause>,
+    /// Clients whose output must be written before the loop sleeps.
+    pub pending_writes: Vec<usize>,
+    /// Clients to close at the end of the current iteration.
+    pub to_close: Vec<usize>,
+    /// Clients with unprocessed input to resume (after a pause ended).
+    pub to_resume: Vec<usize>,
+    /// Cached wall-clock time of the current iteration (Unix ms).
+    pub now_ms: i64,
+    /// When the server started.
+    pub started: Instant,
+    /// Unix time (s) of the start.
+    pub start_unix: i64,
+    /// Random 40-hex-digit id of this run (INFO `run_id`).
+    pub run_id: String,
+    /// A termination signal arrived: shut down at the end of this iteration.
+    pub signal_shutdown: bool,
+    /// Shutdown work is done: the loop exits at the end of this iteration.
+    pub exit_now: bool,
+    /// DEBUG SET-ACTIVE-EXPIRE: whether the active expiry cycle runs.
+    pub active_expire: bool,
+    /// Cron ticks run so far.
+    pub cron_loops: u64,
+    /// Address and port actually listened on (port 0 resolves here).
+    pub port: u16,
+}
+
+/// Current Unix time in milliseconds.
+pub fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Current Unix time in microseconds.
+pub fn unix_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+impl Server {
+    /// Builds the server state from configuration; binds nothing yet.
+    pub fn new(config: Config) -> std::io::Result<Server> {
+        let databases = config.int("databases").max(1) as usize;
+        let table = CommandTable::build(crate::handlers::all());
+        let cmd_stats = vec![CommandStats::default(); table.all().len()];
+        let now = unix_ms();
+        let mut server = Server {
+            rt: runtime_from(&config),
+            settings: Settings::default(),
+            engine: Engine::new(databases),
+            config,
+            cmd_stats,
+            table,
+            clients: Slab::new(),
+            client_keys: HashMap::new(),
+            next_client_id: 1,
+            poll: Poll::new()?,
+            listeners: Vec::new(),
+            stats: Stats::default(),
+            pubsub: PubSub::default(),
+            slowlog: SlowLog::default(),
+            latency: LatencyMonitor::default(),
+            monitors: Vec::new(),
+            pause: None,
+            pending_writes: Vec::new(),
+            to_close: Vec::new(),
+            to_resume: Vec::new(),
+            now_ms: now,
+            started: Instant::now(),
+            start_unix: now / 1000,
+            run_id: (0..40)
+                .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
+                .collect(),
+            signal_shutdown: false,
+            exit_now: false,
+            active_expire: true,
+            cron_loops: 0,
+            port: 0,
+        };
+        server.apply_all_config();
+        Ok(server)
+    }
+
+    /// Copies every hot configuration value into the runtime structures.
+    pub fn apply_all_config(&mut self) {
+        self.rt = runtime_from(&self.config);
+        let c = &self.config;
+        self.settings.proto_max_bulk_len = c.int("proto-max-bulk-len");
+        self.settings.lazyfree_lazy_user_del = c.bool("lazyfree-lazy-user-del");
+        self.settings.lazyfree_lazy_user_flush = c.bool("lazyfree-lazy-user-flush");
+        let policy = c.enum_name("maxmemory-policy");
+        let lfu = policy.ends_with("-lfu");
+        self.settings.shared_integers =
+            c.int("maxmemory") == 0 || !(lfu || policy.ends_with("-lru"));
+        let notify =
+            lodestone_storage::notify::parse_flags(c.str("notify-keyspace-events").as_bytes())
+                .unwrap_or(0);
+        for ks in self.engine.shards_mut() {
+            ks.config.notify_flags = notify;
+            ks.config.lfu = lfu;
+            ks.config.lfu_log_factor = c.int("lfu-log-factor") as u32;
+            ks.config.lfu_decay_time = c.int("lfu-decay-time") as u32;
+            ks.config.lazyfree_lazy_expire = c.bool("lazyfree-lazy-expire");
+            ks.config.lazyfree_lazy_server_del = c.bool("lazyfree-lazy-server-del");
+            ks.config.active_expire_effort = c.int("active-expire-effort") as u32;
+        }
+        self.slowlog.trim(self.rt.slowlog_max_len);
+    }
+
+    /// The slab key of the client with this id.
+    pub fn client_key(&self, id: ClientId) -> Option<usize> {
+        self.client_keys.get(&id).copied()
+    }
+
+    /// Marks a client's output for writing before the loop sleeps.
+    pub fn schedule_write(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.pending_write {
+                c.pending_write = true;
+                self.pending_writes.push(key);
+            }
+        }
+    }
+
+    /// Closes a client at the end of this iteration.
+    pub fn close_soon(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.has(crate::client::flags::CLOSE_ASAP) {
+                c.flags |= crate::client::flags::CLOSE_ASAP;
+                self.to_close.push(key);
+            }
+        }
+    }
+}
+
+fn runtime_from(c: &Config) -> Runtime {
+    Runtime {
+        hz: c.int("hz").clamp(1, 500) as u32,
+        maxclients: c.int("maxclients").max(1) as usize,
+        timeout_secs: c.int("timeout"),
+        query_buffer_limit: c.int("client-query-buffer-limit") as usize,
+        requirepass: Some(c.str("requirepass"))
+            .filter(|p| !p.is_empty())
+            .map(String::into_bytes),
+        slowlog_slower_than_us: c.int("slowlog-log-slower-than"),
+        slowlog_max_len: c.int("slowlog-max-len").max(0) as usize,
+        latency_threshold_ms: c.int("latency-monitor-threshold"),
+        output_limits: crate::config::special::output_limits(&c.str("client-output-buffer-limit")),
+        enable_debug: c.enum_name("enable-debug-command"),
+        enable_protected_configs: c.enum_name("enable-protected-configs"),
+        tcp_keepalive: c.int("tcp-keepalive").max(0) as u32,
+        active_rehashing: c.bool("activerehashing"),
+    }
+}

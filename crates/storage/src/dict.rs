@@ -1,0 +1,607 @@
+//! [`Dict`]: a chained hash table that grows and shrinks incrementally.
+//!
+//! This is the main key table (and later the large encoding of hashes, sets
+//! and sorted sets). Two properties matter more than raw speed:
+//!
+//! * **No stalls.** A resize allocates the new bucket array (zeroed lazily by
+//!   the allocator) and then moves one bucket per write and about a
+//!   millisecond per server tick, so inserting ten million keys never pauses
+//!   the event loop for a whole-table rehash.
+//! * **Stable SCAN cursors.** [`Dict::scan`] walks buckets in reverse-binary
+//!   order. Because a key in bucket `i` of a table of size `2^n` lands in a
+//!   bucket congruent to `i` modulo `2^n` in any other power-of-two table, a
+//!   key present for a whole iteration is returned at least once even while
+//!   the table grows or shrinks between calls.
+//!
+//! Invariants: table sizes are zero or powers of two; while rehashing, every
+//! bucket of table 0 below `rehash_idx` is empty; `len()` is the number of
+//! entries in both tables.
+
+use std::alloc::{alloc_zeroed, handle_alloc_error, Layout};
+use std::sync::OnceLock;
+
+/// An entry stored in a [`Dict`]: anything that can show its key.
+pub trait DictEntry {
+    /// The key the entry is found by.
+    fn key(&self) -> &[u8];
+}
+
+/// Smallest non-empty table.
+const INITIAL_SIZE: usize = 4;
+/// A table is shrunk when fewer than this percentage of its buckets are used.
+const MIN_FILL_PERCENT: usize = 10;
+
+/// The process-wide keyed hash: random per process so bucket positions
+/// cannot be predicted by a client trying to build long chains.
+fn hash(key: &[u8]) -> u64 {
+    static STATE: OnceLock<ahash::RandomState> = OnceLock::new();
+    STATE.get_or_init(ahash::RandomState::new).hash_one(key)
+}
+
+struct Node<E> {
+    entry: E,
+    next: Link<E>,
+}
+
+type Link<E> = Option<Box<Node<E>>>;
+
+struct Table<E> {
+    buckets: Vec<Link<E>>,
+    used: usize,
+}
+
+impl<E> Table<E> {
+    const fn empty() -> Self {
+        Table {
+            buckets: Vec::new(),
+            used: 0,
+        }
+    }
+
+    /// A table of `size` empty buckets, allocated zeroed so that the pages
+    /// are only touched as buckets are used.
+    fn with_size(size: usize) -> Self {
+        debug_assert!(size.is_power_of_two());
+        let layout = Layout::array::<Link<E>>(size).expect("bucket array size overflow");
+        // SAFETY: `Option<Box<_>>` is guaranteed to represent `None` as a null
+        // pointer, so an all-zero allocation is `size` valid `None` values; the
+        // pointer comes from the global allocator with this exact layout.
+        let buckets = unsafe {
+            let ptr = alloc_zeroed(layout) as *mut Link<E>;
+            if ptr.is_null() {
+                handle_alloc_error(layout);
+            }
+            Vec::from_raw_parts(ptr, size, size)
+        };
+        Table { buckets, used: 0 }
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+
+    /// Frees every chain iteratively (a recursive `Box` drop could overflow
+    /// the stack on a long chain), then the bucket array without visiting
+    /// buckets again.
+    fn clear(&mut self) {
+        if self.used > 0 {
+            for bucket in self.buckets.iter_mut() {
+                let mut link = bucket.take();
+                while let Some(mut node) = link {
+                    link = node.next.take();
+                }
+            }
+        }
+        // SAFETY: every bucket is `None` now (either emptied above or never
+        // used), so forgetting the elements leaks nothing.
+        unsafe { self.buckets.set_len(0) };
+        self.buckets = Vec::new();
+        self.used = 0;
+    }
+}
+
+impl<E> Drop for Table<E> {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// A hash table keyed by byte strings with incremental rehashing and
+/// reverse-binary SCAN cursors (see the module documentation).
+pub struct Dict<E> {
+    tables: [Table<E>; 2],
+    rehash_idx: Option<usize>,
+}
+
+impl<E> Default for Dict<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Dict<E> {
+    /// An empty table; allocates nothing until the first insert.
+    pub const fn new() -> Self {
+        Dict {
+            tables: [Table::empty(), Table::empty()],
+            rehash_idx: None,
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.tables[0].used + self.tables[1].used
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True while entries are being moved to a new table.
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_idx.is_some()
+    }
+
+    /// Total buckets in both tables (for memory accounting and `DEBUG HTSTATS`).
+    pub fn bucket_count(&self) -> usize {
+        self.tables[0].buckets.len() + self.tables[1].buckets.len()
+    }
+
+    /// Bytes used by the bucket arrays and nodes, excluding what entries own.
+    pub fn overhead_bytes(&self) -> usize {
+        self.bucket_count() * std::mem::size_of::<Link<E>>()
+            + self.len() * std::mem::size_of::<Node<E>>()
+    }
+
+    /// Drops every entry and the tables.
+    pub fn clear(&mut self) {
+        self.tables[0].clear();
+        self.tables[1].clear();
+        self.rehash_idx = None;
+    }
+
+    /// Iterates over all entries in bucket order.
+    pub fn iter(&self) -> Iter<'_, E> {
+        Iter {
+            dict: self,
+            table: 0,
+            bucket: 0,
+            node: None,
+        }
+    }
+}
+
+impl<E: DictEntry> Dict<E> {
+    /// The entry with this key.
+    pub fn get(&self, key: &[u8]) -> Option<&E> {
+        if self.is_empty() {
+            return None;
+        }
+        let h = hash(key) as usize;
+        for t in 0..=self.rehash_idx.map_or(0, |_| 1) {
+            let table = &self.tables[t];
+            let idx = h & table.mask();
+            if t == 0 && self.rehash_idx.is_some_and(|r| idx < r) {
+                continue;
+            }
+            let mut link = &table.buckets[idx];
+            while let Some(node) = link {
+                if node.entry.key() == key {
+                    return Some(&node.entry);
+                }
+                link = &node.next;
+            }
+        }
+        None
+    }
+
+    /// True when an entry has this key.
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entry with this key, mutably. Advances an ongoing rehash by one step.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut E> {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash(1);
+        let h = hash(key) as usize;
+        let t = self.table_holding(h, key)?;
+        let idx = h & self.tables[t].mask();
+        let mut link = &mut self.tables[t].buckets[idx];
+        while link.as_ref().is_some_and(|n| n.entry.key() != key) {
+            link = &mut link.as_mut().expect("checked above").next;
+        }
+        link.as_mut().map(|n| &mut n.entry)
+    }
+
+    /// Which table holds `key` (whose hash is `h`), if any.
+    fn table_holding(&self, h: usize, key: &[u8]) -> Option<usize> {
+        for t in 0..=self.rehash_idx.map_or(0, |_| 1) {
+            let table = &self.tables[t];
+            let idx = h & table.mask();
+            if t == 0 && self.rehash_idx.is_some_and(|r| idx < r) {
+                continue;
+            }
+            let mut link = &table.buckets[idx];
+            while let Some(node) = link {
+                if node.entry.key() == key {
+                    return Some(t);
+                }
+                link = &node.next;
+            }
+        }
+        None
+    }
+
+    /// Inserts an entry whose key is known to be absent.
+    pub fn insert_new(&mut self, entry: E) {
+        debug_assert!(
+            !self.contains_key(entry.key()),
+            "insert_new with an existing key"
+        );
+        self.rehash(1);
+        self.expand_if_needed();
+        let t = if self.rehash_idx.is_some() { 1 } else { 0 };
+        let table = &mut self.tables[t];
+        let idx = hash(entry.key()) as usize & table.mask();
+        let next = table.buckets[idx].take();
+        table.buckets[idx] = Some(Box::new(Node { entry, next }));
+        table.used += 1;
+    }
+
+    /// Inserts `entry`, returning the entry it replaced, if any.
+    pub fn insert(&mut self, entry: E) -> Option<E> {
+        if let Some(slot) = self.get_mut(entry.key()) {
+            return Some(std::mem::replace(slot, entry));
+        }
+        self.insert_new(entry);
+        None
+    }
+
+    /// Removes and returns the entry with this key. Starts a shrink when the
+    /// table has become mostly empty.
+    pub fn remove(&mut self, key: &[u8]) -> Option<E> {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash(1);
+        let h = hash(key) as usize;
+        let rehash_idx = self.rehash_idx;
+        let mut removed = None;
+        for t in 0..=rehash_idx.map_or(0, |_| 1) {
+            let table = &mut self.tables[t];
+            let idx = h & table.mask();
+            if t == 0 && rehash_idx.is_some_and(|r| idx < r) {
+                continue;
+            }
+            let mut link = &mut table.buckets[idx];
+            while link.as_ref().is_some_and(|n| n.entry.key() != key) {
+                link = &mut link.as_mut().expect("checked above").next;
+            }
+            if let Some(mut node) = link.take() {
+                *link = node.next.take();
+                table.used -= 1;
+                removed = Some(node.entry);
+                break;
+            }
+        }
+        if removed.is_some() {
+            self.shrink_if_needed();
+        }
+        removed
+    }
+
+    fn expand_if_needed(&mut self) {
+        if self.rehash_idx.is_some() {
+            return;
+        }
+        let size = self.tables[0].buckets.len();
+        if size == 0 {
+            self.tables[0] = Table::with_size(INITIAL_SIZE);
+        } else if self.tables[0].used >= size {
+            self.start_resize((self.tables[0].used + 1).next_power_of_two());
+        }
+    }
+
+    fn shrink_if_needed(&mut self) {
+        if self.rehash_idx.is_some() {
+            return;
+        }
+        let size = self.tables[0].buckets.len();
+        let used = self.tables[0].used;
+        if size > INITIAL_SIZE && used * 100 / size < MIN_FILL_PERCENT {
+            self.start_resize(used.max(INITIAL_SIZE).next_power_of_two());
+        }
+    }
+
+    fn start_resize(&mut self, size: usize) {
+        if size == self.tables[0].buckets.len() {
+            return;
+        }
+        self.tables[1] = Table::with_size(size);
+        self.rehash_idx = Some(0);
+    }
+
+    /// Moves up to `n` buckets from the old table to the new one (visiting at
+    /// most `10 * n` empty buckets). Returns true while rehashing continues.
+    pub fn rehash(&mut self, n: usize) -> bool {
+        let Some(mut idx) = self.rehash_idx else {
+            return false;
+        };
+        let mut empty_visits = n * 10;
+        let mut steps = n;
+        while steps > 0 && self.tables[0].used != 0 {
+            steps -= 1;
+            while self.tables[0].buckets[idx].is_none() {
+                idx += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    self.rehash_idx = Some(idx);
+                    return true;
+                }
+            }
+            let [old, new] = &mut self.tables;
+            let mask = new.mask();
+            let mut chain = old.buckets[idx].take();
+            while let Some(mut node) = chain {
+                chain = node.next.take();
+                let to = hash(node.entry.key()) as usize & mask;
+                node.next = new.buckets[to].take();
+                new.buckets[to] = Some(node);
+                old.used -= 1;
+                new.used += 1;
+            }
+            idx += 1;
+        }
+        if self.tables[0].used == 0 {
+            let new = std::mem::replace(&mut self.tables[1], Table::empty());
+            self.tables[0] = new;
+            self.rehash_idx = None;
+            // Entries may have been removed while moving: shrink further.
+            self.shrink_if_needed();
+            return self.rehash_idx.is_some();
+        }
+        self.rehash_idx = Some(idx);
+        true
+    }
+
+    /// Visits the entries of the bucket(s) at `cursor` and returns the next
+    /// cursor (0 when the iteration is complete).
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&E)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let visit_bucket = |table: &Table<E>, idx: usize, visit: &mut dyn FnMut(&E)| {
+            let mut link = &table.buckets[idx];
+            while let Some(node) = link {
+                visit(&node.entry);
+                link = &node.next;
+            }
+        };
+        let mut v = cursor;
+        match self.rehash_idx {
+            None => {
+                let m0 = self.tables[0].mask() as u64;
+                visit_bucket(&self.tables[0], (v & m0) as usize, &mut visit);
+                v = next_cursor(v, m0);
+            }
+            Some(_) => {
+                let (small, large) = if self.tables[0].buckets.len() <= self.tables[1].buckets.len()
+                {
+                    (&self.tables[0], &self.tables[1])
+                } else {
+                    (&self.tables[1], &self.tables[0])
+                };
+                let (m0, m1) = (small.mask() as u64, large.mask() as u64);
+                visit_bucket(small, (v & m0) as usize, &mut visit);
+                loop {
+                    visit_bucket(large, (v & m1) as usize, &mut visit);
+                    v = next_cursor(v, m1);
+                    if v & (m0 ^ m1) == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// A random entry: a random non-empty bucket, then a random entry of its
+    /// chain. Chains are short (the load factor stays near or below one), so
+    /// this is close to uniform.
+    pub fn random(&self) -> Option<&E> {
+        if self.is_empty() {
+            return None;
+        }
+        let s0 = self.tables[0].buckets.len();
+        let s1 = self.tables[1].buckets.len();
+        let low = self.rehash_idx.unwrap_or(0);
+        let span = s0 + s1 - low;
+        let bucket = |i: usize| -> &Link<E> {
+            let i = low + i % span;
+            if i < s0 {
+                &self.tables[0].buckets[i]
+            } else {
+                &self.tables[1].buckets[i - s0]
+            }
+        };
+        let start = fastrand::usize(..span);
+        let mut chosen = None;
+        for attempt in 0..1000 {
+            let i = if attempt == 0 {
+                start
+            } else {
+                fastrand::usize(..span)
+            };
+            if bucket(i).is_some() {
+                chosen = Some(i);
+                break;
+            }
+        }
+        // A sparse table (possible mid-shrink): fall back to a linear probe.
+        let i = chosen.unwrap_or_else(|| {
+            (0..span)
+                .map(|d| start + d)
+                .find(|&i| bucket(i).is_some())
+                .unwrap_or(start)
+        });
+        let mut chain_len = 0;
+        let mut link = bucket(i);
+        while let Some(node) = link {
+            chain_len += 1;
+            link = &node.next;
+        }
+        let mut pick = fastrand::usize(..chain_len.max(1));
+        let mut link = bucket(i);
+        while let Some(node) = link {
+            if pick == 0 {
+                return Some(&node.entry);
+            }
+            pick -= 1;
+            link = &node.next;
+        }
+        None
+    }
+}
+
+/// Advances a reverse-binary cursor over the bits selected by `mask`.
+fn next_cursor(v: u64, mask: u64) -> u64 {
+    let v = v | !mask;
+    v.reverse_bits().wrapping_add(1).reverse_bits()
+}
+
+/// Iterator over a [`Dict`]'s entries.
+pub struct Iter<'a, E> {
+    dict: &'a Dict<E>,
+    table: usize,
+    bucket: usize,
+    node: Option<&'a Node<E>>,
+}
+
+impl<'a, E> Iterator for Iter<'a, E> {
+    type Item = &'a E;
+
+    fn next(&mut self) -> Option<&'a E> {
+        loop {
+            if let Some(node) = self.node {
+                self.node = node.next.as_deref();
+                return Some(&node.entry);
+            }
+            let table = self.dict.tables.get(self.table)?;
+            if self.bucket >= table.buckets.len() {
+                self.table += 1;
+                self.bucket = 0;
+                continue;
+            }
+            self.node = table.buckets[self.bucket].as_deref();
+            self.bucket += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    struct E(Vec<u8>, u32);
+    impl DictEntry for E {
+        fn key(&self) -> &[u8] {
+            &self.0
+        }
+    }
+
+    fn key(i: u32) -> Vec<u8> {
+        format!("key:{i}").into_bytes()
+    }
+
+    #[test]
+    fn insert_get_remove_through_resizes() {
+        let mut d = Dict::new();
+        for i in 0..10_000 {
+            d.insert_new(E(key(i), i));
+        }
+        assert_eq!(d.len(), 10_000);
+        for i in 0..10_000 {
+            assert_eq!(d.get(&key(i)).map(|e| e.1), Some(i));
+        }
+        for i in 0..9_990 {
+            assert_eq!(d.remove(&key(i)).map(|e| e.1), Some(i));
+        }
+        while d.rehash(100) {}
+        assert_eq!(d.len(), 10);
+        assert!(d.bucket_count() <= 16, "table shrank: {}", d.bucket_count());
+        assert_eq!(d.iter().count(), 10);
+        assert!(d.insert(E(key(9_999), 7)).is_some());
+        assert_eq!(d.get(&key(9_999)).unwrap().1, 7);
+    }
+
+    fn full_scan(
+        d: &mut Dict<E>,
+        mut between: impl FnMut(&mut Dict<E>, usize),
+    ) -> HashSet<Vec<u8>> {
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            cursor = d.scan(cursor, |e| {
+                seen.insert(e.0.clone());
+            });
+            calls += 1;
+            if cursor == 0 {
+                return seen;
+            }
+            between(d, calls);
+        }
+    }
+
+    #[test]
+    fn scan_survives_growth_and_shrink() {
+        let mut d = Dict::new();
+        for i in 0..1_000 {
+            d.insert_new(E(key(i), i));
+        }
+        // Grow fourfold during the scan: every original key must be seen.
+        let mut next = 1_000;
+        let seen = full_scan(&mut d, |d, _| {
+            for _ in 0..5 {
+                if next < 4_000 {
+                    d.insert_new(E(key(next), next));
+                    next += 1;
+                }
+            }
+        });
+        assert_eq!(next, 4_000, "the scan outlived the growth");
+        assert!((0..1_000).all(|i| seen.contains(&key(i))));
+
+        // Shrink during the scan: keys 0..100 stay throughout.
+        let mut victim = 100;
+        let total = next;
+        let seen = full_scan(&mut d, |d, _| {
+            for _ in 0..200 {
+                if victim < total {
+                    d.remove(&key(victim));
+                    victim += 1;
+                }
+            }
+        });
+        assert!((0..100).all(|i| seen.contains(&key(i))));
+    }
+
+    #[test]
+    fn random_returns_members() {
+        let mut d = Dict::new();
+        assert!(d.random().is_none());
+        for i in 0..100 {
+            d.insert_new(E(key(i), i));
+        }
+        let mut seen = HashSet::new();
+        for _ in 0..2_000 {
+            seen.insert(d.random().unwrap().1);
+        }
+        assert!(seen.len() > 90);
+    }
+}

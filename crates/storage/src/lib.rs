@@ -1,0 +1,26 @@
+//! The storage layer of Lodestone: databases, value encodings, expiry and
+//! memory reclamation.
+//!
+//! Architecture invariant: no I/O and no locks. A [`Keyspace`] is owned by
+//! exactly one thread; commands mutate it directly. Events that must reach
+//! other clients (keyspace notifications, WATCH invalidation) are recorded
+//! here and delivered by the server layer.
+
+pub mod bytes;
+pub mod clock;
+pub mod db;
+pub mod dict;
+pub mod engine;
+pub mod expire;
+pub mod keyspace;
+pub mod lazyfree;
+pub mod notify;
+pub mod value;
+pub mod watch;
+
+pub use bytes::SmallBytes;
+pub use db::{Db, KeyEntry};
+pub use engine::Engine;
+pub use keyspace::{Keyspace, KeyspaceConfig, KeyspaceStats, Lookup};
+pub use lazyfree::LazyFree;
+pub use value::{Kind, Value};
