@@ -129,7 +129,11 @@ def main():
         if kind == "Bool":
             k = f"Kind::Bool {{ default: {'true' if evaluate(a[4], consts) else 'false'} }}"
         elif kind in ("String", "SDS"):
-            default = "" if a[5] == "NULL" else a[5].strip('"')
+            default = a[5]
+            if re.fullmatch(r"[A-Z_][A-Z0-9_]*", default) and default != "NULL":
+                # A macro naming a string literal (CONFIG_DEFAULT_PROC_TITLE_TEMPLATE).
+                default = consts["__raw__"][default]
+            default = "" if default == "NULL" else default.strip('"')
             empty_null = a[3] == "EMPTY_STRING_IS_NULL"
             k = f"Kind::Str {{ default: {rust_str(default)}, empty_is_null: {'true' if empty_null else 'false'} }}"
         elif kind == "Enum":

@@ -34,6 +34,21 @@ impl Default for Settings {
     }
 }
 
+/// What a blocking command (BLPOP, BZPOPMIN, ...) waits for when it
+/// finds nothing to serve: the server parks the client and re-runs the
+/// command when one of the keys receives data, or replies null at the
+/// deadline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockRequest {
+    /// Keys to wait on (in the client's selected database).
+    pub keys: Vec<Vec<u8>>,
+    /// Absolute deadline (Unix ms), or `None` to wait forever.
+    pub deadline_ms: Option<i64>,
+    /// The value type that can serve the client; keys of other types do
+    /// not wake it.
+    pub kind: lodestone_storage::Kind,
+}
+
 /// The context of one command execution.
 pub struct Ctx<'a, 'r> {
     /// All shards.
@@ -46,6 +61,11 @@ pub struct Ctx<'a, 'r> {
     pub settings: &'a Settings,
     /// Full name of the running command (`set`, `object|encoding`), for error texts.
     pub cmd: &'a str,
+    /// False inside MULTI/EXEC and scripts: blocking commands then behave
+    /// as their non-blocking forms and reply null at once.
+    pub may_block: bool,
+    /// Set by a blocking command that must wait; it writes no reply then.
+    pub block: Option<BlockRequest>,
 }
 
 impl<'a, 'r> Ctx<'a, 'r> {

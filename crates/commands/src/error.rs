@@ -51,6 +51,8 @@ pub enum CmdError {
     HelloSyntax(String),
     /// HELLO before authenticating, without AUTH.
     HelloNoAuth,
+    /// FUNCTION FLUSH with a mode other than ASYNC or SYNC.
+    FunctionFlushMode,
     /// SHUTDOWN ABORT with no shutdown in progress.
     NoShutdownInProgress,
     /// SHUTDOWN could not complete (saving failed).
@@ -67,6 +69,9 @@ pub enum CmdError {
     MustBePositive,
     /// A numeric argument is outside the allowed range; carries the message tail.
     ValueOutOfRange(&'static str),
+    /// An integer argument outside `min..=max` (Redis's
+    /// `getRangeLongFromObjectOrReply` without a custom message).
+    OutOfRangeBetween(i64, i64),
     /// Wrong number of arguments; carries the command's full name.
     WrongArity(String),
     /// Unknown command; carries the name and the quoted beginning of the arguments.
@@ -130,8 +135,37 @@ pub enum CmdError {
     UnknownClientInfoAttribute(String),
     /// A timeout argument is negative or not a number.
     InvalidTimeout,
+    /// A timeout argument below zero.
+    NegativeTimeout,
+    /// A timeout so large the deadline overflows.
+    TimeoutOutOfRange,
+    /// CLIENT LIST/KILL TYPE with an unknown type; carries it.
+    UnknownClientType(String),
+    /// CLIENT LIST ID with an id that is not an integer.
+    InvalidClientId,
+    /// CLIENT KILL ID with an id that is not a positive integer.
+    ClientIdNotPositive,
+    /// CLIENT KILL USER naming no ACL user; carries it.
+    NoSuchUser(String),
+    /// CLIENT PAUSE with a mode other than WRITE or ALL.
+    PauseMode,
+    /// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
+    UnblockReason,
     /// CONFIG SET/GET/... error with the exact text Redis builds for it.
     Config(String),
+    /// CONFIG SET of an unknown parameter; carries the name as given.
+    ConfigSetUnknown(String),
+    /// CONFIG SET refused or failed for a parameter.
+    ConfigSetFailed {
+        /// The parameter concerned.
+        arg: String,
+        /// Why (Redis's reason text).
+        reason: String,
+    },
+    /// CONFIG REWRITE without a configuration file.
+    NoConfigFile,
+    /// CONFIG REWRITE could not write the file; carries the OS error text.
+    ConfigRewriteFailed(String),
     /// A DEBUG subcommand or option failed; carries Redis's text.
     Debug(String),
     /// The command is disabled by configuration (`enable-debug-command` ...).
@@ -148,6 +182,15 @@ pub enum CmdError {
     InvalidKeyArguments,
     /// COMMAND GETKEYS of an unknown command.
     InvalidCommandSpecified,
+    /// COMMAND GETKEYS with an argument count the command does not accept.
+    InvalidKeyArgumentCount,
+    /// LATENCY GRAPH of an event without samples; carries the event name.
+    NoLatencySamples(String),
+    /// MEMORY PURGE could not release the allocator's dirty pages.
+    MemoryPurgeFailed,
+    /// An error whose whole text, code included, the client chose (DEBUG
+    /// ERROR); CR and LF are sent as spaces.
+    Verbatim(String),
     /// An option was given twice or with its incompatible twin; carries Redis's text.
     Conflict(&'static str),
     /// The server refuses writes (replica, MISCONF, ...); carries Redis's text.
@@ -175,6 +218,7 @@ impl CmdError {
             ProtocolVersionNotInteger => "ERR Protocol version is not an integer or out of range".into(),
             HelloSyntax(opt) => format!("ERR Syntax error in HELLO option '{opt}'").into(),
             HelloNoAuth => "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into(),
+            FunctionFlushMode => "ERR FUNCTION FLUSH only supports SYNC|ASYNC option".into(),
             NoShutdownInProgress => "ERR No shutdown in progress.".into(),
             ShutdownFailed => "ERR Errors trying to SHUTDOWN. Check logs.".into(),
             UnsupportedOption(opt) => format!("ERR Unsupported option {opt}").into(),
@@ -192,6 +236,9 @@ impl CmdError {
             DbIndexOutOfRange => "ERR DB index is out of range".into(),
             MustBePositive => "ERR value is out of range, must be positive".into(),
             ValueOutOfRange(tail) => format!("ERR {tail}").into(),
+            OutOfRangeBetween(min, max) => {
+                format!("ERR value is out of range, value must between {min} and {max}").into()
+            }
             WrongArity(cmd) => format!("ERR wrong number of arguments for '{cmd}' command").into(),
             UnknownCommand { name, args } => {
                 format!("ERR unknown command '{name}', with args beginning with: {args}").into()
@@ -225,14 +272,35 @@ impl CmdError {
             }
             UnknownClientInfoAttribute(attr) => format!("ERR Unrecognized option '{attr}'").into(),
             InvalidTimeout => "ERR timeout is not an integer or out of range".into(),
+            NegativeTimeout => "ERR timeout is negative".into(),
+            TimeoutOutOfRange => "ERR timeout is out of range".into(),
+            UnknownClientType(t) => format!("ERR Unknown client type '{t}'").into(),
+            InvalidClientId => "ERR Invalid client ID".into(),
+            ClientIdNotPositive => "ERR client-id should be greater than 0".into(),
+            NoSuchUser(u) => format!("ERR No such user '{u}'").into(),
+            PauseMode => "ERR CLIENT PAUSE mode must be WRITE or ALL".into(),
+            UnblockReason => "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into(),
             Config(text) | Debug(text) | Shutdown(text) | InvalidArgument(text) | Refused(text) => {
                 format!("ERR {text}").into()
             }
             CommandDisabled(text) => format!("ERR {text}").into(),
+            ConfigSetUnknown(name) => {
+                format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'").into()
+            }
+            ConfigSetFailed { arg, reason } => {
+                format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {reason}").into()
+            }
+            NoConfigFile => "ERR The server is running without a config file".into(),
+            ConfigRewriteFailed(reason) => format!("ERR Rewriting config file: {reason}").into(),
             LcsNotStrings => "ERR The specified keys must contain string values".into(),
             NoKeyArguments => "ERR The command has no key arguments".into(),
             InvalidKeyArguments => "ERR Invalid arguments specified for command".into(),
             InvalidCommandSpecified => "ERR Invalid command specified".into(),
+            InvalidKeyArgumentCount => "ERR Invalid number of arguments specified for command".into(),
+            NoLatencySamples(event) => format!("ERR No samples available for event '{event}'").into(),
+            MemoryPurgeFailed => "ERR Error purging dirty pages".into(),
+            // The writer strips one leading '-': keep the client's own.
+            Verbatim(text) => format!("-{text}").into(),
             Conflict(text) => format!("ERR {text}").into(),
         }
     }

@@ -15,7 +15,7 @@ pub mod help;
 pub mod long_double;
 pub mod table;
 
-pub use ctx::{Ctx, Settings};
+pub use ctx::{BlockRequest, Ctx, Settings};
 pub use error::{CmdError, CmdResult};
 
 /// A keyspace command handler: arguments include the command name at 0.

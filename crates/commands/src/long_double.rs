@@ -66,6 +66,10 @@ mod tests {
         assert!(incr(Some(b"abc"), b"1").is_err());
         assert!(incr(Some(b"1"), b" 1").is_err());
         assert!(incr(Some(b"1"), b"nan").is_err());
+        assert!(
+            incr(Some(b"1\x002"), b"1").is_err(),
+            "an embedded NUL is not the end of the number"
+        );
         assert!(incr(Some(b"1e4932"), b"1e4932").is_err());
     }
 }

@@ -184,10 +184,20 @@ impl RequestParser {
         }
     }
 
+    /// How many bytes at the front of the buffer the caller may drop: all
+    /// parsed ones when between requests, else those before the request
+    /// being assembled (its arguments still point into the buffer).
+    pub fn consumable(&self) -> usize {
+        match self.state {
+            State::Idle => self.pos,
+            State::Multibulk { .. } => self.cmd_start,
+        }
+    }
+
     /// Tells the parser that the caller removed `n` bytes from the front of
-    /// its buffer. `n` must not exceed [`RequestParser::pos`].
+    /// its buffer. `n` must not exceed [`RequestParser::consumable`].
     pub fn consume(&mut self, n: usize) {
-        debug_assert!(n <= self.pos);
+        debug_assert!(n <= self.consumable());
         self.pos -= n;
         self.cmd_start = self.cmd_start.saturating_sub(n);
         if matches!(self.state, State::Multibulk { .. }) {
@@ -576,8 +586,10 @@ mod tests {
         let input = b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi";
         let mut p = RequestParser::new();
         assert_eq!(p.parse(input, &Limits::default()), ParseStatus::Complete);
-        let done = p.pos();
         assert_eq!(p.parse(input, &Limits::default()), ParseStatus::Incomplete);
+        // Only the finished PING may go; ECHO's parsed parts must stay.
+        let done = p.consumable();
+        assert_eq!(done, 14);
         let mut buf = input[done..].to_vec();
         p.consume(done);
         buf.extend_from_slice(b"\r\n");

@@ -44,6 +44,23 @@ pub struct QueuedCommand {
     pub args: Vec<Vec<u8>>,
 }
 
+/// A client parked by a blocking command until a key receives data or the
+/// deadline passes.
+pub struct Blocked {
+    /// The command to run again.
+    pub cmd: usize,
+    /// Its arguments.
+    pub args: Vec<Vec<u8>>,
+    /// The database the keys are in.
+    pub db: usize,
+    /// Keys waited on.
+    pub keys: Vec<Vec<u8>>,
+    /// Absolute deadline (Unix ms), `None` for forever.
+    pub deadline_ms: Option<i64>,
+    /// Value type that can serve the client.
+    pub kind: lodestone_storage::Kind,
+}
+
 /// MULTI state.
 #[derive(Default)]
 pub struct Multi {
@@ -135,6 +152,12 @@ pub struct Client {
     pub soft_limit_since: Option<i64>,
     /// Largest input buffer size seen recently (for shrinking it).
     pub input_peak: usize,
+    /// Length and capacity of the input buffer when its commands started
+    /// running: the buffer is moved out of the client meanwhile, and CLIENT
+    /// LIST reports it for the running client (`qbuf`, `qbuf-free`).
+    pub running_input: (usize, usize),
+    /// Blocking-command state while blocked.
+    pub blocked: Option<Blocked>,
 }
 
 impl Client {
@@ -177,6 +200,8 @@ impl Client {
             last_cmd: None,
             soft_limit_since: None,
             input_peak: 0,
+            running_input: (0, 0),
+            blocked: None,
         }
     }
 

@@ -47,6 +47,7 @@ impl Server {
             return;
         };
         let mut input = std::mem::take(&mut c.input);
+        c.running_input = (input.buf.len(), input.buf.capacity());
         while let Some(c) = self.clients.get(key) {
             if c.has(flags::CLOSE_ASAP | flags::CLOSE_AFTER_REPLY | flags::PAUSED | flags::BLOCKED)
             {
@@ -78,7 +79,7 @@ impl Server {
                 }
             }
         }
-        let consumed = input.parser.pos();
+        let consumed = input.parser.consumable();
         if consumed > 0 {
             input.buf.drain(..consumed);
             input.parser.consume(consumed);
@@ -128,6 +129,20 @@ impl Server {
         let name = cmd.def.name;
         let top_name = cmd.parent.map_or(name, |p| self.table.get(p).def.name);
         let cmd_flags = cmd.flags;
+        if cmd_flags & cmdflags::PROTECTED != 0 {
+            let (label, param) = if top_name == "debug" {
+                ("DEBUG", "enable-debug-command")
+            } else {
+                ("MODULE", "enable-module-command")
+            };
+            if !self.protected_command_allowed(key, &self.config.enum_name(param)) {
+                return self.reject(
+                    key,
+                    Some(id),
+                    Server::protected_command_refusal(label, param),
+                );
+            }
+        }
         let Some(c) = self.clients.get(key) else {
             return Outcome::Done;
         };
@@ -158,7 +173,9 @@ impl Server {
             self.queue_command(key, id, args);
             return Outcome::Done;
         }
+        let start = Instant::now();
         self.call(key, id, args);
+        self.stats.eventloop.cmd_sum_us += start.elapsed().as_micros() as u64;
         Outcome::Done
     }
 
@@ -216,6 +233,10 @@ impl Server {
             ks.set_no_touch(no_touch && !is_touch);
         }
         let start = Instant::now();
+        self.call_depth += 1;
+        let may_block =
+            self.call_depth == 1 && self.clients.get(key).is_some_and(|c| c.multi.is_none());
+        let mut block = None;
         let (errors, code) = match handler {
             Handler::Keyspace(f) => {
                 let c = self.clients.get_mut(key).expect("present above");
@@ -226,8 +247,12 @@ impl Server {
                     out: &mut reply,
                     settings: &self.settings,
                     cmd: &cmd.fullname,
+                    may_block,
+                    block: None,
                 };
-                if let Err(e) = f(&mut ctx, args) {
+                let result = f(&mut ctx, args);
+                block = ctx.block.take();
+                if let Err(e) = result {
                     reply.error(&e.message());
                 }
                 (reply.error_count(), reply.first_error_code().to_vec())
@@ -244,10 +269,19 @@ impl Server {
                 },
             },
         };
+        self.call_depth -= 1;
+        if let Some(req) = block {
+            // Parked: statistics count the command when it completes.
+            self.block_client(key, id, args, req);
+            return;
+        }
         let duration_us = start.elapsed().as_micros() as u64;
         let stats = &mut self.cmd_stats[id];
         stats.calls += 1;
         stats.usec += duration_us;
+        if self.rt.latency_tracking {
+            stats.record_latency(duration_us);
+        }
         if errors > 0 {
             stats.failed_calls += 1;
             self.stats.count_error(&code);
@@ -265,6 +299,9 @@ impl Server {
             }
         }
         self.after_reply(key);
+        if self.call_depth == 0 {
+            self.serve_ready_keys();
+        }
     }
 
     /// SLOWLOG, LATENCY, MONITOR and keyspace notifications after a command.

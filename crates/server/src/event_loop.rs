@@ -100,9 +100,13 @@ impl Server {
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let mut events = Events::with_capacity(1024);
         let mut next_tick_ms = unix_ms();
+        self.stats.startup_memory = crate::memory::allocator_stats().allocated;
         loop {
             let now = unix_ms();
-            let wait = (next_tick_ms - now).clamp(0, 1000) as u64;
+            let wake_at = self
+                .next_block_deadline()
+                .map_or(next_tick_ms, |d| d.min(next_tick_ms));
+            let wait = (wake_at - now).clamp(0, 1000) as u64;
             let wait = if self.to_resume.is_empty() {
                 Duration::from_millis(wait)
             } else {
@@ -114,6 +118,8 @@ impl Server {
                 }
             }
             self.now_ms = unix_ms();
+            let cycle_start = std::time::Instant::now();
+            let commands_before = self.stats.total_commands_processed;
             for event in events.iter() {
                 match event.token() {
                     SIGNAL_TOKEN => {
@@ -135,10 +141,20 @@ impl Server {
             }
             self.resume_clients();
             if self.now_ms >= next_tick_ms {
+                let cron_start = std::time::Instant::now();
                 self.cron();
+                self.stats.eventloop.cron_sum_us += cron_start.elapsed().as_micros() as u64;
                 next_tick_ms = self.now_ms + 1000 / self.rt.hz as i64;
             }
             self.before_sleep();
+            // Saturating: CONFIG RESETSTAT may have zeroed the counter.
+            let commands = self
+                .stats
+                .total_commands_processed
+                .saturating_sub(commands_before);
+            self.stats
+                .eventloop
+                .record_cycle(cycle_start.elapsed().as_micros() as u64, commands);
             if self.signal_shutdown {
                 self.signal_shutdown = false;
                 self.exit_now =
@@ -152,7 +168,12 @@ impl Server {
 
     fn accept(&mut self, listener: usize) {
         loop {
-            let (stream, peer) = match self.listeners[listener].accept() {
+            // CONFIG SET port/bind may have replaced the listeners since
+            // this readiness event was collected.
+            let Some(l) = self.listeners.get(listener) else {
+                return;
+            };
+            let (stream, peer) = match l.accept() {
                 Ok(s) => s,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) => {
@@ -211,6 +232,7 @@ impl Server {
 
     /// Reads everything available from a client's socket.
     fn read_from_client(&mut self, key: usize) {
+        self.stats.total_reads_processed += 1;
         let limit = self.rt.query_buffer_limit;
         let mut closed = false;
         let mut total = 0usize;
@@ -282,6 +304,9 @@ impl Server {
             let Some(c) = self.clients.get_mut(key) else {
                 return;
             };
+            if c.out_sent < c.out.len() {
+                self.stats.total_writes_processed += 1;
+            }
             while c.out_sent < c.out.len() && written < WRITE_MAX_PER_EVENT {
                 match c.stream.write(&c.out[c.out_sent..]) {
                     Ok(0) => {
@@ -333,6 +358,8 @@ impl Server {
 
     /// Work done after handling events and before waiting again.
     fn before_sleep(&mut self) {
+        self.expire_blocked_clients();
+        self.resume_clients();
         if self.active_expire {
             let now = unix_ms();
             let hz = self.rt.hz;
@@ -385,6 +412,7 @@ impl Server {
         if !self.clients.contains(key) {
             return;
         }
+        self.unblock_client(key);
         self.unwatch_all(key);
         self.pubsub_forget_client(key);
         self.monitors.retain(|&m| m != key);
@@ -395,6 +423,9 @@ impl Server {
 
     /// Periodic work, `hz` times per second.
     fn cron(&mut self) {
+        if self.pause_cron {
+            return;
+        }
         self.cron_loops += 1;
         let now = self.now_ms;
         self.stats
@@ -406,6 +437,7 @@ impl Server {
         self.stats
             .output_rate
             .sample(now, self.stats.total_net_output_bytes);
+        self.stats.eventloop.sample(now);
         if self.active_expire {
             let hz = self.rt.hz;
             for ks in self.engine.shards_mut() {
@@ -437,15 +469,37 @@ impl Server {
             if timeout_ms > 0 && !exempt && now - c.last_interaction_ms > timeout_ms {
                 idle.push(key);
             }
-            if c.input.buf.is_empty() && c.input.buf.capacity() > 32 * 1024 {
-                c.input.buf = Vec::new();
-            }
-            c.input_peak = c.input.buf.len();
+            resize_query_buffer(c, now);
         }
         for key in idle {
             self.close_client(key);
         }
     }
+}
+
+/// Gives back query-buffer memory the client no longer needs, as Redis's
+/// `clientsCronResizeQueryBuffer`: an idle client's empty buffer is freed
+/// after two seconds; a buffer more than twice its recent peak (and over
+/// 32 KB) is trimmed to that peak. The peak then restarts from the current
+/// length.
+fn resize_query_buffer(c: &mut Client, now_ms: i64) {
+    const RESIZE_THRESHOLD: usize = 32 * 1024;
+    let buf = &mut c.input.buf;
+    let spare = buf.capacity() - buf.len();
+    if spare > 4 * 1024 {
+        let idle_secs = (now_ms - c.last_interaction_ms) / 1000;
+        if idle_secs > 2 {
+            if buf.is_empty() {
+                *buf = Vec::new();
+            } else {
+                buf.shrink_to_fit();
+            }
+        } else if buf.capacity() > RESIZE_THRESHOLD && buf.capacity() / 2 > c.input_peak {
+            let pending = c.input.parser.bulk_bytes_missing(buf.len());
+            buf.shrink_to(buf.len().max(c.input_peak).max(buf.len() + pending));
+        }
+    }
+    c.input_peak = buf.len();
 }
 
 fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {

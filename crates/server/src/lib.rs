@@ -5,6 +5,7 @@
 //! Architecture invariant: exactly one thread (the event loop) owns the
 //! [`server::Server`]; the keyspace below it is never locked.
 
+pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod dispatch;

@@ -20,7 +20,7 @@ fn usage() {
 }
 
 fn main() {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("-v" | "--version") => {
             println!(
@@ -36,20 +36,8 @@ fn main() {
         }
         _ => {}
     }
-    // `-` as the config file means: read the configuration from stdin.
-    let mut stdin_config = String::new();
-    if let Some(pos) = args.iter().position(|a| a == "-") {
-        use std::io::Read;
-        let _ = std::io::stdin().read_to_string(&mut stdin_config);
-        args.remove(pos);
-    }
-    let config = Config::from_args(&args).and_then(|mut c| {
-        if !stdin_config.is_empty() {
-            c.load_text(&stdin_config)?;
-        }
-        Ok(c)
-    });
-    let config = match config {
+    // `-` (first or last) also reads the configuration from stdin.
+    let config = match Config::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");

@@ -18,7 +18,7 @@ use lodestone_storage::Engine;
 use mio::net::TcpListener;
 use mio::Poll;
 use slab::Slab;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
 /// Values read on every command or I/O event, copied out of [`Config`]
@@ -51,6 +51,8 @@ pub struct Runtime {
     pub tcp_keepalive: u32,
     /// `activerehashing`.
     pub active_rehashing: bool,
+    /// `latency-tracking`: record per-command latency distributions.
+    pub latency_tracking: bool,
 }
 
 /// A CLIENT PAUSE in effect.
@@ -118,10 +120,36 @@ pub struct Server {
     pub exit_now: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the active expiry cycle runs.
     pub active_expire: bool,
+    /// DEBUG PAUSE-CRON: the periodic task is skipped while set.
+    pub pause_cron: bool,
+    /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this large
+    /// (bytes) get a node of their own instead of sharing a listpack.
+    pub quicklist_packed_threshold: u64,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
+    pub script_disable_deny_script: bool,
+    /// Replication id (INFO `master_replid`); DEBUG CHANGE-REPL-ID renews it.
+    pub replid: String,
     /// Cron ticks run so far.
     pub cron_loops: u64,
     /// Address and port actually listened on (port 0 resolves here).
     pub port: u16,
+    /// Clients blocked on each (db, key), first blocked first.
+    pub blocked_on: HashMap<(usize, Vec<u8>), VecDeque<usize>>,
+    /// Deadlines of blocked clients: (Unix ms, client key).
+    pub block_deadlines: BTreeSet<(i64, usize)>,
+    /// Deadline kept when a woken client's command blocks again.
+    pub reprocess_deadline: Option<Option<i64>>,
+    /// Nesting depth of `call` (EXEC runs commands inside a command).
+    pub call_depth: usize,
+    /// True while ready keys are being served (no re-entry).
+    pub serving_ready_keys: bool,
+}
+
+/// A random 40-hex-digit id (run id, replication id).
+pub fn random_hex_id() -> String {
+    (0..40)
+        .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// Current Unix time in milliseconds.
@@ -171,20 +199,31 @@ impl Server {
             now_ms: now,
             started: Instant::now(),
             start_unix: now / 1000,
-            run_id: (0..40)
-                .map(|_| char::from_digit(fastrand::u32(..16), 16).unwrap_or('0'))
-                .collect(),
+            run_id: random_hex_id(),
             signal_shutdown: false,
             exit_now: false,
             active_expire: true,
+            pause_cron: false,
+            quicklist_packed_threshold: crate::handlers::debug::DEFAULT_PACKED_THRESHOLD,
+            script_disable_deny_script: false,
+            replid: random_hex_id(),
             cron_loops: 0,
             port: 0,
+            blocked_on: HashMap::new(),
+            block_deadlines: BTreeSet::new(),
+            reprocess_deadline: None,
+            call_depth: 0,
+            serving_ready_keys: false,
         };
         server.apply_all_config();
         Ok(server)
     }
 
-    /// Copies every hot configuration value into the runtime structures.
+    /// Copies every configuration value the server reads into the runtime
+    /// structures: at startup and after every CONFIG SET (side effects such
+    /// as rebinding are `config::apply`'s). Like Redis, a shorter
+    /// `slowlog-max-len` trims the log at the next entry, and clearing
+    /// `requirepass` lets every connected client in.
     pub fn apply_all_config(&mut self) {
         self.rt = runtime_from(&self.config);
         let c = &self.config;
@@ -207,7 +246,11 @@ impl Server {
             ks.config.lazyfree_lazy_server_del = c.bool("lazyfree-lazy-server-del");
             ks.config.active_expire_effort = c.int("active-expire-effort") as u32;
         }
-        self.slowlog.trim(self.rt.slowlog_max_len);
+        if self.rt.requirepass.is_none() {
+            for (_, client) in self.clients.iter_mut() {
+                client.authenticated = true;
+            }
+        }
     }
 
     /// The slab key of the client with this id.
@@ -253,5 +296,6 @@ fn runtime_from(c: &Config) -> Runtime {
         enable_protected_configs: c.enum_name("enable-protected-configs"),
         tcp_keepalive: c.int("tcp-keepalive").max(0) as u32,
         active_rehashing: c.bool("activerehashing"),
+        latency_tracking: c.bool("latency-tracking"),
     }
 }

@@ -1,5 +1,9 @@
 //! SLOWLOG: the most recent commands that ran longer than
 //! `slowlog-log-slower-than`, at most `slowlog-max-len` of them.
+//!
+//! Secrets never reach the log: the arguments Redis redacts (passwords of
+//! AUTH, HELLO, MIGRATE, ACL SETUSER rules, values of sensitive
+//! configuration parameters) are stored as `(redacted)`.
 
 use crate::server::Server;
 use std::collections::VecDeque;
@@ -42,6 +46,67 @@ impl SlowLog {
     }
 }
 
+/// What a redacted argument is replaced with.
+pub const REDACTED: &[u8] = b"(redacted)";
+
+/// Positions of the arguments of a request that Redis redacts from the
+/// slowlog and MONITOR: the secrets the command reads, found the way the
+/// command itself parses them (an argument the command rejects before
+/// reaching it is not redacted). `sensitive` tells whether a configuration
+/// parameter's value is a secret.
+pub fn redacted_positions(args: &[&[u8]], sensitive: impl Fn(&[u8]) -> bool) -> Vec<usize> {
+    let is = |i: usize, word: &str| {
+        args.get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    let argc = args.len();
+    let mut out = Vec::new();
+    if is(0, "auth") && argc <= 3 {
+        out.extend(1..argc);
+    } else if is(0, "hello") {
+        let version_ok = argc < 2
+            || lodestone_protocol::num::parse_i64(args[1]).is_some_and(|v| (2..=3).contains(&v));
+        let mut j = 2;
+        while version_ok && j < argc {
+            let more = argc - 1 - j;
+            if is(j, "auth") && more >= 2 {
+                out.extend([j + 1, j + 2]);
+                j += 3;
+            } else if is(j, "setname") && more >= 1 {
+                j += 2;
+            } else {
+                break;
+            }
+        }
+    } else if is(0, "config") && is(1, "set") && argc.is_multiple_of(2) {
+        out.extend(
+            (2..argc)
+                .step_by(2)
+                .filter(|&i| sensitive(args[i]))
+                .map(|i| i + 1),
+        );
+    } else if is(0, "acl") && is(1, "setuser") {
+        out.extend(2..argc);
+    } else if is(0, "migrate") {
+        let mut j = 6;
+        while j < argc {
+            let more = argc - 1 - j;
+            if is(j, "copy") || is(j, "replace") {
+                j += 1;
+            } else if is(j, "auth") && more >= 1 {
+                out.push(j + 1);
+                j += 2;
+            } else if is(j, "auth2") && more >= 2 {
+                out.extend([j + 1, j + 2]);
+                j += 3;
+            } else {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// Trims arguments as Redis stores them in the slowlog.
 pub fn trim_args(args: &[&[u8]]) -> Vec<Vec<u8>> {
     let kept = args.len().min(MAX_ARGS);
@@ -71,13 +136,21 @@ impl Server {
             Some(c) => (c.addr.clone(), c.name.clone().unwrap_or_default()),
             None => (String::new(), Vec::new()),
         };
+        let redacted = redacted_positions(args, |name| self.config_is_sensitive(name));
+        let mut logged = trim_args(args);
+        for i in redacted {
+            // The last kept slot may summarize the arguments beyond it.
+            if i + 1 < logged.len() || (i + 1 == logged.len() && logged.len() == args.len()) {
+                logged[i] = REDACTED.to_vec();
+            }
+        }
         let id = self.slowlog.next_id;
         self.slowlog.next_id += 1;
         self.slowlog.entries.push_front(Entry {
             id,
             time_s: self.now_ms / 1000,
             duration_us,
-            args: trim_args(args),
+            args: logged,
             peer,
             name,
         });
@@ -85,9 +158,49 @@ impl Server {
     }
 }
 
+impl Server {
+    /// True when configuration parameter `name` holds a secret.
+    fn config_is_sensitive(&self, name: &[u8]) -> bool {
+        std::str::from_utf8(name)
+            .ok()
+            .and_then(|n| self.config.lookup(n))
+            .is_some_and(|i| self.config.def(i).has(crate::config::registry::SENSITIVE))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::trim_args;
+    use super::{redacted_positions, trim_args};
+
+    fn redacted(args: &[&str]) -> Vec<usize> {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        redacted_positions(&args, |n| n.eq_ignore_ascii_case(b"masterauth"))
+    }
+
+    #[test]
+    fn redacts_secrets_like_redis() {
+        assert_eq!(redacted(&["AUTH", "pw"]), vec![1]);
+        assert_eq!(redacted(&["auth", "user", "pw"]), vec![1, 2]);
+        assert!(redacted(&["auth", "a", "b", "c"]).is_empty());
+        assert_eq!(
+            redacted(&["HELLO", "3", "AUTH", "u", "p", "SETNAME", "n"]),
+            vec![3, 4]
+        );
+        assert!(redacted(&["HELLO", "4", "AUTH", "u", "p"]).is_empty());
+        assert_eq!(
+            redacted(&["config", "set", "maxmemory", "1", "masterauth", "x"]),
+            vec![5]
+        );
+        assert_eq!(
+            redacted(&["acl", "setuser", "u", "on", ">pw"]),
+            vec![2, 3, 4]
+        );
+        assert_eq!(
+            redacted(&["migrate", "h", "1", "k", "0", "5", "COPY", "AUTH2", "u", "p"]),
+            vec![8, 9]
+        );
+        assert!(redacted(&["get", "k"]).is_empty());
+    }
 
     #[test]
     fn trims_like_redis() {

@@ -24,9 +24,17 @@ fn redis_rs_client_works() {
     let server = start_lodestone(&[]);
     let client = redis::Client::open(format!("redis://127.0.0.1:{}/", server.port)).unwrap();
     let mut con = client.get_connection().unwrap();
-    let _: () = redis::cmd("SET").arg("greeting").arg("hello").query(&mut con).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("greeting")
+        .arg("hello")
+        .query(&mut con)
+        .unwrap();
     let v: String = redis::cmd("GET").arg("greeting").query(&mut con).unwrap();
     assert_eq!(v, "hello");
-    let n: i64 = redis::cmd("INCRBY").arg("counter").arg(5).query(&mut con).unwrap();
+    let n: i64 = redis::cmd("INCRBY")
+        .arg("counter")
+        .arg(5)
+        .query(&mut con)
+        .unwrap();
     assert_eq!(n, 5);
 }

@@ -17,6 +17,7 @@ use crate::lazyfree::LazyFree;
 use crate::notify::{self, Notification};
 use crate::value::{Value, LAZYFREE_THRESHOLD};
 use crate::watch::{WatchRegistry, WatcherId};
+use std::collections::{HashMap, HashSet};
 
 /// Settings the keyspace applies on its own; the server copies them from
 /// configuration whenever it changes.
@@ -120,6 +121,12 @@ pub struct Keyspace {
     expiry_paused: bool,
     notifications: Vec<Notification>,
     watch: WatchRegistry,
+    /// Keys some client is blocked on (BLPOP, BZPOPMIN, ...), with the
+    /// number of blocked clients per key.
+    blocking: HashMap<(usize, Vec<u8>), usize>,
+    /// Keys that may satisfy blocked clients, in signal order, without repeats.
+    ready: Vec<(usize, Vec<u8>)>,
+    ready_set: HashSet<(usize, Vec<u8>)>,
     lazyfree: LazyFree,
     pub(crate) expire_db_cursor: usize,
     pub(crate) last_fast_cycle_ms: i64,
@@ -140,6 +147,9 @@ impl Keyspace {
             expiry_paused: false,
             notifications: Vec::new(),
             watch: WatchRegistry::default(),
+            blocking: HashMap::new(),
+            ready: Vec::new(),
+            ready_set: HashSet::new(),
             lazyfree,
             expire_db_cursor: 0,
             last_fast_cycle_ms: 0,
@@ -334,11 +344,67 @@ impl Keyspace {
         self.settle(db, key) == Probe::Live
     }
 
-    /// Adds a key that does not exist (Redis's `dbAdd`); raises `new`.
+    /// Adds a key that does not exist (Redis's `dbAdd`); raises `new` and
+    /// wakes clients blocked on the key.
     pub fn add(&mut self, db: usize, key: &[u8], value: Value) {
         let lru = self.new_lru();
         self.dbs[db].insert_new(key, value, lru);
         self.notify(notify::NEW, "new", db, key);
+        self.signal_ready(db, key);
+    }
+
+    /// Records that one more client blocks on `key` of `db`.
+    pub fn block_on(&mut self, db: usize, key: &[u8]) {
+        *self.blocking.entry((db, key.to_vec())).or_default() += 1;
+    }
+
+    /// Records that a client no longer blocks on `key` of `db`.
+    pub fn unblock_on(&mut self, db: usize, key: &[u8]) {
+        let k = (db, key.to_vec());
+        if let Some(n) = self.blocking.get_mut(&k) {
+            *n -= 1;
+            if *n == 0 {
+                self.blocking.remove(&k);
+            }
+        }
+    }
+
+    /// Number of distinct keys clients are blocked on.
+    pub fn blocking_key_count(&self) -> usize {
+        self.blocking.len()
+    }
+
+    /// A key received data: if clients block on it, queue it so the server
+    /// retries their commands after the current command (or transaction).
+    pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        if self.blocking.is_empty() {
+            return;
+        }
+        let k = (db, key.to_vec());
+        if self.blocking.contains_key(&k) && self.ready_set.insert(k.clone()) {
+            self.ready.push(k);
+        }
+    }
+
+    /// Takes the keys signalled ready since the last call.
+    pub fn take_ready(&mut self) -> Vec<(usize, Vec<u8>)> {
+        self.ready_set.clear();
+        std::mem::take(&mut self.ready)
+    }
+
+    /// True when keys are waiting to be served to blocked clients.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The type of a live key without any side effect (no expiry, no
+    /// stats, no access time): used to decide whether a blocked client
+    /// can be served.
+    pub fn peek_kind(&self, db: usize, key: &[u8]) -> Option<crate::value::Kind> {
+        match self.probe(db, key) {
+            Probe::Live => self.dbs[db].entry(key).map(|e| e.value.kind()),
+            _ => None,
+        }
     }
 
     /// Stores `value` at `key`, replacing any value (Redis's `setKey`). The
@@ -502,6 +568,18 @@ impl Keyspace {
             }
         }
         self.dbs.swap(a, b);
+        // Clients blocked in either database may now find data.
+        let blocked: Vec<(usize, Vec<u8>)> = self
+            .blocking
+            .keys()
+            .filter(|(d, _)| *d == a || *d == b)
+            .cloned()
+            .collect();
+        for (d, k) in blocked {
+            if self.dbs[d].main.contains_key(&k) {
+                self.signal_ready(d, &k);
+            }
+        }
     }
 
     /// Does about `ms` milliseconds of pending table resizing (the server

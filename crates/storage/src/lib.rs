@@ -12,11 +12,15 @@ pub mod db;
 pub mod dict;
 pub mod engine;
 pub mod expire;
+pub mod intset;
 pub mod keyspace;
 pub mod lazyfree;
+pub mod listpack;
+pub mod lzf;
 pub mod notify;
 pub mod value;
 pub mod watch;
+pub mod zset;
 
 pub use bytes::SmallBytes;
 pub use db::{Db, KeyEntry};

@@ -154,7 +154,10 @@ fn renamenx(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
 fn target_db(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
     let n = int(arg)?;
     if n < i32::MIN as i64 || n > i32::MAX as i64 {
-        return Err(CmdError::ValueOutOfRange("value is out of range"));
+        return Err(CmdError::OutOfRangeBetween(
+            i32::MIN as i64,
+            i32::MAX as i64,
+        ));
     }
     if n < 0 || n as usize >= ctx.engine.db_count() {
         return Err(CmdError::DbIndexOutOfRange);

@@ -8,6 +8,7 @@
 //! routing. The handler type is a parameter so the server layer can bind its
 //! own handlers without this crate knowing about connections.
 
+pub mod getkeys;
 pub mod render;
 pub mod spec;
 
@@ -216,11 +217,12 @@ impl<H> CommandTable<H> {
         }
     }
 
-    /// Positions of the key arguments of `args` for `cmd`, from its key
-    /// specs (COMMAND GETKEYS, cluster routing). Each position comes with
-    /// its key spec flags.
-    pub fn key_positions(&self, cmd: &Command<H>, args: &[&[u8]]) -> Vec<(usize, u32)> {
-        key_positions(cmd.def, args)
+    /// Positions of the key arguments of `args` for `cmd` with their key
+    /// spec flags (COMMAND GETKEYS, cluster routing), as Redis finds them:
+    /// from the key specs, or the command's own rules where the specs do
+    /// not suffice. Empty when the arguments are malformed.
+    pub fn key_positions(&self, cmd: &Command<H>, args: &[&[u8]]) -> Vec<getkeys::KeyRef> {
+        getkeys::find_keys(cmd.def, args)
     }
 }
 
@@ -309,86 +311,6 @@ fn legacy_range(def: &CommandDef) -> ((i32, i32, i32), bool) {
     }
     let last_rel = if last < 0 { last } else { last - first };
     (to_triple(first, last_rel, 1), movable)
-}
-
-/// Key positions from key specs (Redis's `getKeysUsingKeySpecs`).
-fn key_positions(def: &CommandDef, args: &[&[u8]]) -> Vec<(usize, u32)> {
-    let argc = args.len() as i64;
-    let mut out = Vec::new();
-    for s in def.key_specs {
-        let first = match &s.begin_search {
-            BeginSearch::Index(pos) => *pos as i64,
-            BeginSearch::Keyword { keyword, startfrom } => {
-                let (start, end, step): (i64, i64, i64) = if *startfrom >= 0 {
-                    (*startfrom as i64, argc, 1)
-                } else {
-                    (argc + *startfrom as i64, 0, -1)
-                };
-                let mut i = start;
-                let mut found = None;
-                while (step > 0 && i < end) || (step < 0 && i > end) {
-                    if i >= 0
-                        && i < argc
-                        && args[i as usize].eq_ignore_ascii_case(keyword.as_bytes())
-                    {
-                        found = Some(i + 1);
-                        break;
-                    }
-                    i += step;
-                }
-                match found {
-                    Some(f) => f,
-                    None => continue,
-                }
-            }
-            BeginSearch::Unknown => continue,
-        };
-        let (last, step) = match &s.find_keys {
-            FindKeys::Range {
-                lastkey,
-                step,
-                limit,
-            } => {
-                let last = if *lastkey >= 0 {
-                    first + *lastkey as i64
-                } else if *limit <= 1 {
-                    argc + *lastkey as i64
-                } else {
-                    first + ((argc - first) / *limit as i64) + *lastkey as i64
-                };
-                (last, *step as i64)
-            }
-            FindKeys::Keynum {
-                keynumidx,
-                firstkey,
-                step,
-            } => {
-                let idx = first + *keynumidx as i64;
-                if idx >= argc {
-                    continue;
-                }
-                let Some(n) = lodestone_protocol::num::parse_i64(args[idx as usize]) else {
-                    continue;
-                };
-                let start = first + *firstkey as i64;
-                let last = start + (n - 1) * *step as i64;
-                let step = *step as i64;
-                let mut i = start;
-                while n > 0 && i <= last && i < argc {
-                    out.push((i as usize, s.flags));
-                    i += step;
-                }
-                continue;
-            }
-            FindKeys::Unknown => continue,
-        };
-        let mut i = first;
-        while i <= last && i < argc && step > 0 {
-            out.push((i as usize, s.flags));
-            i += step;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

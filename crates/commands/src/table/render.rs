@@ -47,6 +47,20 @@ pub fn info<H>(table: &CommandTable<H>, cmd: &Command<H>, out: &mut Reply) {
     }
 }
 
+/// Writes key spec flags as the set of names Redis shows (COMMAND INFO
+/// key specs, COMMAND GETKEYSANDFLAGS).
+pub fn key_flag_set(flags: u32, out: &mut Reply) {
+    let shown: Vec<&str> = key_flags::SHOWN
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(shown.len());
+    for name in shown {
+        out.simple(name);
+    }
+}
+
 fn key_spec(spec: &KeySpec, out: &mut Reply) {
     out.map(if spec.notes.is_empty() { 3 } else { 4 });
     if !spec.notes.is_empty() {
@@ -54,15 +68,7 @@ fn key_spec(spec: &KeySpec, out: &mut Reply) {
         out.bulk(spec.notes.as_bytes());
     }
     out.bulk(b"flags");
-    let shown: Vec<&str> = key_flags::SHOWN
-        .iter()
-        .filter(|(b, _)| spec.flags & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    out.set(shown.len());
-    for name in shown {
-        out.simple(name);
-    }
+    key_flag_set(spec.flags, out);
     out.bulk(b"begin_search");
     out.map(2);
     out.bulk(b"type");

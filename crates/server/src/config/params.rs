@@ -448,7 +448,7 @@ pub static PARAMS: &[ParamDef] = &[
         alias: "",
         flags: 0,
         kind: Kind::Str {
-            default: "CONFIG_DEFAULT_PROC_TITLE_TEMPLATE",
+            default: "{title} {listen-addr} {server-mode}",
             empty_is_null: false,
         },
     },

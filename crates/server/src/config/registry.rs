@@ -14,6 +14,9 @@ pub const HIDDEN: u32 = 1 << 4;
 pub const PROTECTED: u32 = 1 << 5;
 /// Refused while loading data.
 pub const DENY_LOADING: u32 = 1 << 6;
+/// Setting it always counts as a change, even to the same text (its value
+/// names a file whose content may have changed: TLS certificates).
+pub const VOLATILE: u32 = 1 << 9;
 
 /// How a numeric parameter is written and read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,4 +81,17 @@ pub struct ParamDef {
     pub flags: u32,
     /// Type, bounds and default.
     pub kind: Kind,
+}
+
+impl ParamDef {
+    /// True when the parameter has flag `f`.
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    /// True for parameters whose value is a list of words (`save`, `bind`,
+    /// `shutdown-on-sigint`, ...).
+    pub fn is_multi(&self) -> bool {
+        self.has(MULTI_ARG)
+    }
 }

@@ -1,11 +1,16 @@
-//! Parameters with their own syntax: `save`, `bind`, `dir`,
-//! `client-output-buffer-limit`, `notify-keyspace-events`, `replicaof`,
-//! `oom-score-adj-values`, `latency-tracking-info-percentiles`.
+//! Parameters with their own syntax: `dir`, `save`,
+//! `client-output-buffer-limit`, `oom-score-adj-values`,
+//! `notify-keyspace-events`, `bind`, `replicaof`,
+//! `latency-tracking-info-percentiles`.
 //!
-//! Each is stored as its canonical text (what CONFIG GET shows); the
-//! server parses that text again where it needs the structured value.
+//! Each is stored as its canonical text (exactly what CONFIG GET shows);
+//! the server parses that text again where it needs the structured value
+//! ([`save_points`], [`output_limits`], ...). The parsers receive the words
+//! the way Redis hands them to its setters (already split, see
+//! `Config::parse_set` and the file loader) and refuse what Redis refuses
+//! with its error texts.
 
-use super::parse_memory;
+use super::cparse::{format_percentile, memtoull, string2d, strtoll, strtoll_whole};
 
 /// Default canonical text of special parameter `name`.
 pub fn default_of(name: &str) -> &'static str {
@@ -21,40 +26,15 @@ pub fn default_of(name: &str) -> &'static str {
     }
 }
 
-/// Parses arguments for special parameter `name` into canonical text.
-/// `current` is the present value, for parameters set partially
+/// Parses the words given to special parameter `name` into its canonical
+/// text. `current` is the present value, for parameters set partially
 /// (`client-output-buffer-limit pubsub ...` keeps the other classes).
 pub fn parse(name: &str, args: &[String], current: &str) -> Result<String, String> {
     match name {
-        "dir" => {
-            let [dir] = args else {
-                return Err("wrong number of arguments".into());
-            };
-            let path = std::fs::canonicalize(dir).map_err(|e| os_error_text(&e))?;
-            if !path.is_dir() {
-                return Err("Not a directory".into());
-            }
-            Ok(path.to_string_lossy().into_owned())
-        }
+        "dir" => parse_dir(args),
         "save" => parse_save(args),
         "client-output-buffer-limit" => parse_output_limits(args, current),
-        "oom-score-adj-values" => {
-            let words = split_words(args);
-            if words.len() != 3 {
-                return Err("wrong number of arguments".into());
-            }
-            let mut out = Vec::new();
-            for w in words {
-                match lodestone_protocol::num::parse_i64(w.as_bytes()) {
-                    Some(v) if (-2000..=2000).contains(&v) => out.push(v.to_string()),
-                    _ => return Err(
-                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
-                            .into(),
-                    ),
-                }
-            }
-            Ok(out.join(" "))
-        }
+        "oom-score-adj-values" => parse_oom_values(args),
         "notify-keyspace-events" => {
             let [classes] = args else {
                 return Err("wrong number of arguments".into());
@@ -65,79 +45,75 @@ pub fn parse(name: &str, args: &[String], current: &str) -> Result<String, Strin
             }
         }
         "bind" => {
-            let words = split_words(args);
-            if words.len() > 16 {
+            if args.len() > 16 {
                 return Err("Too many bind addresses specified.".into());
             }
-            Ok(words.join(" "))
-        }
-        "replicaof" => {
-            let [host, port] = args else {
-                return Err("wrong number of arguments".into());
-            };
-            if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
-                return Ok(String::new());
-            }
-            match port.parse::<u16>() {
-                Ok(p) => Ok(format!("{host} {p}")),
-                Err(_) => Err("Invalid master port".into()),
-            }
-        }
-        "latency-tracking-info-percentiles" => {
-            let words = split_words(args);
-            let mut out = Vec::new();
-            for w in words {
-                let v: f64 = w.parse().map_err(|_| {
-                    "Invalid latency-tracking-info-percentiles parameters".to_string()
-                })?;
-                if !(0.0..=100.0).contains(&v) {
-                    return Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".into());
+            if let [only] = args {
+                if only.is_empty() {
+                    return Ok(String::new());
                 }
-                let mut s = Vec::new();
-                lodestone_protocol::num::push_double(&mut s, v);
-                out.push(String::from_utf8_lossy(&s).into_owned());
             }
-            Ok(out.join(" "))
+            Ok(args.join(" "))
         }
-        _ => Err("unsupported parameter".into()),
+        "replicaof" => parse_replicaof(args),
+        "latency-tracking-info-percentiles" => parse_percentiles(args),
+        _ => Err(format!("no parser for special parameter {name}")),
     }
 }
 
-/// A single argument with spaces counts as several (CONFIG SET passes the
-/// value as one argument).
-fn split_words(args: &[String]) -> Vec<String> {
-    args.iter()
-        .flat_map(|a| a.split_whitespace().map(str::to_string))
-        .collect()
-}
-
-fn os_error_text(e: &std::io::Error) -> String {
+/// `strerror` text of an OS error ("No such file or directory").
+pub fn os_error_text(e: &std::io::Error) -> String {
     let text = e.to_string();
-    // "No such file or directory (os error 2)" -> strerror's text.
     text.split(" (os error").next().unwrap_or(&text).to_string()
 }
 
-fn parse_save(args: &[String]) -> Result<String, String> {
-    let words = split_words(args);
-    if words.is_empty() {
-        return Ok(String::new());
+/// `dir`: the directory must exist and be enterable; its absolute physical
+/// path (what `getcwd` reports once the server changed into it) is stored.
+fn parse_dir(args: &[String]) -> Result<String, String> {
+    let [dir] = args else {
+        return Err("wrong number of arguments".into());
+    };
+    let path = std::fs::canonicalize(dir).map_err(|e| os_error_text(&e))?;
+    if !path.is_dir() {
+        return Err("Not a directory".into());
     }
-    if !words.len().is_multiple_of(2) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| "Invalid argument".to_string())?;
+    // SAFETY: access(2) reads a NUL-terminated path we own.
+    if unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } != 0 {
+        return Err(os_error_text(&std::io::Error::last_os_error()));
+    }
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// `save`: pairs of seconds (at least 1) and changes (at least 0); a single
+/// empty word means no save points.
+fn parse_save(args: &[String]) -> Result<String, String> {
+    let args: &[String] = match args {
+        [only] if only.is_empty() => &[],
+        _ => args,
+    };
+    if !args.len().is_multiple_of(2) {
         return Err("Invalid save parameters".into());
     }
     let mut out = Vec::new();
-    for w in &words {
-        match lodestone_protocol::num::parse_i64(w.as_bytes()) {
-            Some(v) if v >= 0 => out.push(v.to_string()),
-            _ => return Err("Invalid save parameters".into()),
+    for pair in args.chunks(2) {
+        let (Some(seconds), Some(changes)) = (strtoll_whole(&pair[0]), strtoll_whole(&pair[1]))
+        else {
+            return Err("Invalid save parameters".into());
+        };
+        if seconds < 1 || changes < 0 {
+            return Err("Invalid save parameters".into());
         }
+        // Redis keeps the number of changes in a C int.
+        out.push(format!("{seconds} {}", changes as i32));
     }
     Ok(out.join(" "))
 }
 
 /// Save points `(seconds, changes)` from the canonical `save` text.
-pub fn save_points(text: &str) -> Vec<(u64, u64)> {
-    let nums: Vec<u64> = text
+pub fn save_points(text: &str) -> Vec<(i64, i64)> {
+    let nums: Vec<i64> = text
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
         .collect();
@@ -158,7 +134,8 @@ pub struct OutputLimit {
     pub soft_seconds: u64,
 }
 
-const CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+/// Class names in the order of the canonical text.
+pub const CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
 
 /// Limits for the normal, replica and pubsub classes from canonical text.
 pub fn output_limits(text: &str) -> [OutputLimit; 3] {
@@ -178,9 +155,21 @@ pub fn output_limits(text: &str) -> [OutputLimit; 3] {
     out
 }
 
+/// Canonical text of the three classes' limits.
+pub fn format_output_limits(limits: &[OutputLimit; 3]) -> String {
+    CLASSES
+        .iter()
+        .zip(limits.iter())
+        .map(|(c, l)| format!("{c} {} {} {}", l.hard_bytes, l.soft_bytes, l.soft_seconds))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `client-output-buffer-limit`: groups of `<class> <hard> <soft> <seconds>`;
+/// classes not named keep their limits. All groups are checked before any
+/// is taken, so a bad group changes nothing.
 fn parse_output_limits(args: &[String], current: &str) -> Result<String, String> {
-    let words = split_words(args);
-    if words.is_empty() || !words.len().is_multiple_of(4) {
+    if !args.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     let mut limits = output_limits(if current.is_empty() {
@@ -188,7 +177,7 @@ fn parse_output_limits(args: &[String], current: &str) -> Result<String, String>
     } else {
         current
     });
-    for chunk in words.chunks(4) {
+    for chunk in args.chunks(4) {
         let class = match chunk[0].to_ascii_lowercase().as_str() {
             "normal" => 0,
             "slave" | "replica" => 1,
@@ -200,35 +189,92 @@ fn parse_output_limits(args: &[String], current: &str) -> Result<String, String>
         let bad = || {
             "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string()
         };
-        let hard = parse_memory(&chunk[1]).ok_or_else(bad)?;
-        let soft = parse_memory(&chunk[2]).ok_or_else(bad)?;
-        let secs = lodestone_protocol::num::parse_i64(chunk[3].as_bytes())
-            .filter(|v| *v >= 0)
-            .ok_or_else(bad)?;
+        let hard = memtoull(&chunk[1]).ok_or_else(bad)?;
+        let soft = memtoull(&chunk[2]).ok_or_else(bad)?;
+        // Redis reads the seconds into a C int.
+        let secs = strtoll_whole(&chunk[3]).ok_or_else(bad)? as i32;
+        if secs < 0 {
+            return Err(bad());
+        }
         limits[class] = OutputLimit {
-            hard_bytes: hard as u64,
-            soft_bytes: soft as u64,
+            hard_bytes: hard,
+            soft_bytes: soft,
             soft_seconds: secs as u64,
         };
     }
-    Ok(CLASSES
-        .iter()
-        .zip(limits.iter())
-        .map(|(c, l)| format!("{c} {} {} {}", l.hard_bytes, l.soft_bytes, l.soft_seconds))
-        .collect::<Vec<_>>()
-        .join(" "))
+    Ok(format_output_limits(&limits))
+}
+
+/// `oom-score-adj-values`: three integers in [-2000, 2000].
+fn parse_oom_values(args: &[String]) -> Result<String, String> {
+    if args.len() != 3 {
+        return Err("wrong number of arguments".into());
+    }
+    let mut out = Vec::new();
+    for w in args {
+        match strtoll_whole(w) {
+            Some(v) if (-2000..=2000).contains(&v) => out.push(v.to_string()),
+            _ => {
+                return Err(
+                    "Invalid oom-score-adj-values, elements must be between -2000 and 2000.".into(),
+                )
+            }
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// `replicaof <host> <port>` or `replicaof no one`.
+fn parse_replicaof(args: &[String]) -> Result<String, String> {
+    let [host, port] = args else {
+        return Err("wrong number of arguments".into());
+    };
+    if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
+        return Ok(String::new());
+    }
+    let p = strtoll(port, 10);
+    if !p.consumed_all || !(0..=65535).contains(&p.value) {
+        return Err("Invalid master port".into());
+    }
+    Ok(format!("{host} {}", p.value))
+}
+
+/// `latency-tracking-info-percentiles`: numbers in [0, 100]; a single empty
+/// word means none.
+fn parse_percentiles(args: &[String]) -> Result<String, String> {
+    let args: &[String] = match args {
+        [only] if only.is_empty() => &[],
+        _ => args,
+    };
+    let mut out = Vec::new();
+    for w in args {
+        let v = string2d(w)
+            .ok_or_else(|| "Invalid latency-tracking-info-percentiles parameters".to_string())?;
+        if !(0.0..=100.0).contains(&v) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        out.push(format_percentile(v));
+    }
+    Ok(out.join(" "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn words(s: &str) -> Vec<String> {
+        super::super::cparse::split_spaces(s)
+    }
+
     #[test]
     fn output_limits_roundtrip() {
         let cur = default_of("client-output-buffer-limit");
         let s = parse(
             "client-output-buffer-limit",
-            &["pubsub 1mb 512kb 10".into()],
+            &words("pubsub 1mb 512kb 10"),
             cur,
         )
         .unwrap();
@@ -237,19 +283,51 @@ mod tests {
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 10"
         );
         assert_eq!(output_limits(&s)[2].soft_seconds, 10);
+        assert_eq!(
+            parse("client-output-buffer-limit", &[], cur).unwrap(),
+            cur,
+            "no words change nothing"
+        );
+        assert!(parse("client-output-buffer-limit", &words("master 1 1 1"), cur).is_err());
     }
 
     #[test]
     fn save_and_events() {
         assert_eq!(
-            parse("save", &["900 1 300 10".into()], "").unwrap(),
+            parse("save", &words("900 1 300 10"), "").unwrap(),
             "900 1 300 10"
         );
         assert_eq!(save_points("900 1 300 10"), vec![(900, 1), (300, 10)]);
-        assert!(parse("save", &["900".into()], "").is_err());
+        assert!(parse("save", &words("900"), "").is_err());
+        assert!(parse("save", &words("0 1"), "").is_err());
+        assert_eq!(parse("save", &[String::new()], "").unwrap(), "");
         assert_eq!(
             parse("notify-keyspace-events", &["KEA".into()], "").unwrap(),
             "AKE"
         );
+    }
+
+    #[test]
+    fn others() {
+        assert_eq!(
+            parse(
+                "latency-tracking-info-percentiles",
+                &words("50 99.9 100"),
+                ""
+            )
+            .unwrap(),
+            "50 99.9 100"
+        );
+        assert!(parse("latency-tracking-info-percentiles", &words("101"), "").is_err());
+        assert_eq!(
+            parse("replicaof", &words("host +007"), "").unwrap(),
+            "host 7"
+        );
+        assert_eq!(parse("replicaof", &words("NO ONE"), "").unwrap(), "");
+        assert_eq!(
+            parse("oom-score-adj-values", &words("0 200 800"), "").unwrap(),
+            "0 200 800"
+        );
+        assert_eq!(parse("bind", &[String::new()], "").unwrap(), "");
     }
 }

@@ -51,7 +51,10 @@ fn echo(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 fn select(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     let n = lodestone_commands::args::int(args[1])?;
     if n < i32::MIN as i64 || n > i32::MAX as i64 {
-        return Err(CmdError::ValueOutOfRange("value is out of range"));
+        return Err(CmdError::OutOfRangeBetween(
+            i32::MIN as i64,
+            i32::MAX as i64,
+        ));
     }
     if n < 0 || n as usize >= s.engine.db_count() {
         return Err(CmdError::DbIndexOutOfRange);

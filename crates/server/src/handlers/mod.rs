@@ -2,11 +2,20 @@
 //! keyspace: connection state, transactions, Pub/Sub, introspection,
 //! configuration. Each module is one family, like `commands`' families.
 
+pub mod client;
+pub mod command;
+pub mod config;
 pub mod connection;
+pub mod debug;
+pub mod function;
+pub mod info;
+pub mod latency;
+pub mod memory;
 pub mod monitor;
 pub mod multi;
 pub mod pubsub;
 pub mod shutdown;
+pub mod slowlog;
 
 use crate::server::Server;
 use lodestone_commands::CmdResult;
@@ -31,10 +40,19 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         .collect();
     for list in [
         connection::COMMANDS,
+        config::COMMANDS,
         multi::COMMANDS,
         pubsub::COMMANDS,
         monitor::COMMANDS,
         shutdown::COMMANDS,
+        function::COMMANDS,
+        client::COMMANDS,
+        info::COMMANDS,
+        command::COMMANDS,
+        debug::COMMANDS,
+        slowlog::COMMANDS,
+        latency::COMMANDS,
+        memory::COMMANDS,
     ] {
         v.extend(list.iter().map(|&(n, h)| (n, Handler::Server(h))));
     }

@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// A running server process, killed on drop.
@@ -34,7 +37,11 @@ impl Drop for ServerProcess {
 }
 
 fn scratch_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lodestone-test-{tag}-{}-{}", std::process::id(), free_port()));
+    let dir = std::env::temp_dir().join(format!(
+        "lodestone-test-{tag}-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
@@ -62,7 +69,15 @@ pub fn start_lodestone(extra: &[&str]) -> ServerProcess {
     let port = free_port();
     let dir = scratch_dir("lodestone");
     let mut child = Command::new(env!("CARGO_BIN_EXE_lodestone-server"))
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--dir"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+        ])
         .arg(&dir)
         .args(extra)
         .stdout(Stdio::null())
@@ -76,7 +91,9 @@ pub fn start_lodestone(extra: &[&str]) -> ServerProcess {
 /// Starts a real `redis-server` (the oracle), or returns `None` with a
 /// printed reason when it is not installed.
 pub fn start_redis(extra: &[&str]) -> Option<ServerProcess> {
-    let bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].into_iter().find(|p| std::path::Path::new(p).exists());
+    let bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
     let Some(bin) = bin else {
         eprintln!("SKIPPED: redis-server is not installed; differential test not run");
         return None;
@@ -84,7 +101,17 @@ pub fn start_redis(extra: &[&str]) -> Option<ServerProcess> {
     let port = free_port();
     let dir = scratch_dir("redis");
     let mut child = Command::new(bin)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+        ])
         .arg(&dir)
         .args(extra)
         .stdout(Stdio::null())
@@ -116,8 +143,13 @@ impl Conn {
     /// Connects to a server on localhost.
     pub fn connect(port: u16) -> Conn {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-        Conn { stream, buf: Vec::new() }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        Conn {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     /// Sends raw bytes.
@@ -141,7 +173,10 @@ impl Conn {
     /// Reads one reply, decoded.
     pub fn read(&mut self) -> Frame {
         let raw = self.read_raw();
-        frame::parse(&raw).expect("valid reply").expect("complete reply").0
+        frame::parse(&raw)
+            .expect("valid reply")
+            .expect("complete reply")
+            .0
     }
 
     /// Sends a command and returns the exact reply bytes.
@@ -191,5 +226,246 @@ pub fn assert_same_replies(ours: &mut Conn, oracle: &mut Conn, script: &[Vec<&st
             String::from_utf8_lossy(&b),
             "reply differs for {cmd:?}"
         );
+    }
+}
+
+/// How [`Conn::read_until_closed_or`] stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Drained {
+    /// Every byte received.
+    pub bytes: Vec<u8>,
+    /// True when the server closed the connection.
+    pub closed: bool,
+}
+
+impl Conn {
+    /// Connects with `TCP_NODELAY`, so each small write leaves as its own
+    /// segment (byte-by-byte tests).
+    pub fn connect_nodelay(port: u16) -> Conn {
+        let c = Conn::connect(port);
+        c.stream.set_nodelay(true).expect("nodelay");
+        c
+    }
+
+    /// Reads until the server closes the connection or, when `suffix` is
+    /// given, until the bytes received end with it. Panics after the read
+    /// timeout (10 s) with what arrived so far.
+    pub fn read_until_closed_or(&mut self, suffix: Option<&[u8]>) -> Drained {
+        let mut bytes = std::mem::take(&mut self.buf);
+        loop {
+            if suffix.is_some_and(|s| bytes.ends_with(s)) {
+                return Drained {
+                    bytes,
+                    closed: false,
+                };
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => {
+                    return Drained {
+                        bytes,
+                        closed: true,
+                    }
+                }
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                // A reset after the server closed counts as closed.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                    return Drained {
+                        bytes,
+                        closed: true,
+                    }
+                }
+                Err(e) => panic!(
+                    "read failed ({e}) after {:?}",
+                    String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..])
+                ),
+            }
+        }
+    }
+
+    /// Reads exactly `n` replies and returns their bytes, concatenated.
+    pub fn read_replies(&mut self, n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.extend(self.read_raw());
+        }
+        out
+    }
+
+    /// Sends a command given as raw byte arguments and returns the exact
+    /// reply bytes (for binary-safe arguments).
+    pub fn cmd_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send_raw(&encode(args));
+        self.read_raw()
+    }
+}
+
+/// A size field of `/proc/<pid>/status` in KiB, e.g. `VmRSS` (resident)
+/// or `VmSize` (virtual: also shows memory reserved but never touched).
+pub fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// How one script line's replies are compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    /// Byte for byte.
+    Exact,
+    /// Integers equal, or both positive and within 1% (at least 2 units):
+    /// TTLs measured a few milliseconds apart on the two servers.
+    Approx,
+    /// The elements of a top-level aggregate in any order (KEYS).
+    Unordered,
+    /// A whole SCAN-style iteration: the union of keys over all cursors.
+    ScanUnion,
+}
+
+/// Splits a script line into its comparison mode and arguments. A leading
+/// `~` means [`Compare::Approx`], `!` [`Compare::Unordered`], `%`
+/// [`Compare::ScanUnion`]; arguments follow Redis's inline syntax (quotes,
+/// `\xHH` escapes), so binary values can be written.
+pub fn parse_script_line(line: &str) -> Option<(Compare, Vec<Vec<u8>>)> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let (mode, rest) = match line.as_bytes()[0] {
+        b'~' => (Compare::Approx, &line[1..]),
+        b'!' => (Compare::Unordered, &line[1..]),
+        b'%' => (Compare::ScanUnion, &line[1..]),
+        _ => (Compare::Exact, line),
+    };
+    let args = lodestone_protocol::request::split_args(rest.as_bytes())
+        .unwrap_or_else(|| panic!("bad script line {line:?}"));
+    Some((mode, args))
+}
+
+fn frame_of(raw: &[u8]) -> Frame {
+    frame::parse(raw)
+        .expect("valid reply")
+        .expect("complete reply")
+        .0
+}
+
+fn approx_equal(a: &Frame, b: &Frame) -> bool {
+    match (a, b) {
+        (Frame::Integer(x), Frame::Integer(y)) if *x > 0 && *y > 0 => {
+            x.abs_diff(*y) <= (x.max(y) / 100).max(2) as u64
+        }
+        _ => a == b,
+    }
+}
+
+/// The elements of an aggregate reply as sortable text, with its kind.
+fn sorted_elements(raw: &[u8]) -> (u8, Vec<String>) {
+    let items = match frame_of(raw) {
+        Frame::Array(v) | Frame::Set(v) | Frame::Push(v) => v,
+        other => vec![other],
+    };
+    let mut text: Vec<String> = items.iter().map(|f| format!("{f:?}")).collect();
+    text.sort();
+    (raw[0], text)
+}
+
+/// Runs a SCAN-like command (cursor at argument index 1) to completion and
+/// returns the sorted union of keys, or the first error's bytes.
+pub fn scan_union(conn: &mut Conn, args: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Vec<u8>> {
+    let mut args = args.to_vec();
+    let mut keys = std::collections::BTreeSet::new();
+    for _ in 0..100_000 {
+        let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        let raw = conn.cmd_bytes(&refs);
+        let Frame::Array(parts) = frame_of(&raw) else {
+            return Err(raw);
+        };
+        let [Frame::Bulk(cursor), Frame::Array(batch)] = &parts[..] else {
+            panic!("unexpected SCAN reply {}", String::from_utf8_lossy(&raw));
+        };
+        for k in batch {
+            match k {
+                Frame::Bulk(k) => keys.insert(k.clone()),
+                other => panic!("unexpected SCAN element {other:?}"),
+            };
+        }
+        if cursor == b"0" {
+            return Ok(keys.into_iter().collect());
+        }
+        args[1] = cursor.clone();
+    }
+    panic!("SCAN did not finish in 100000 calls");
+}
+
+/// Runs one command on both servers and asserts their replies agree as
+/// `mode` says. `what` names the step in the failure message.
+pub fn assert_same_reply(
+    ours: &mut Conn,
+    oracle: &mut Conn,
+    mode: Compare,
+    args: &[Vec<u8>],
+    what: &str,
+) {
+    let show = |raw: &[u8]| String::from_utf8_lossy(raw).into_owned();
+    if mode == Compare::ScanUnion {
+        let a = scan_union(ours, args);
+        let b = scan_union(oracle, args);
+        assert_eq!(a, b, "{what}: SCAN iteration differs");
+        return;
+    }
+    let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    let a = ours.cmd_bytes(&refs);
+    let b = oracle.cmd_bytes(&refs);
+    match mode {
+        Compare::Approx => assert!(
+            approx_equal(&frame_of(&a), &frame_of(&b)),
+            "{what}: {:?} is not close to redis-server's {:?}",
+            show(&a),
+            show(&b)
+        ),
+        Compare::Unordered => assert_eq!(
+            sorted_elements(&a),
+            sorted_elements(&b),
+            "{what}: elements differ"
+        ),
+        _ => assert_eq!(show(&a), show(&b), "{what}: reply differs"),
+    }
+}
+
+/// Runs a script (one command per line, see [`parse_script_line`]) on
+/// both connections, comparing each reply. A line `@sleep MS` pauses, so
+/// a key set with a 1 ms TTL has surely expired on both servers.
+pub fn assert_script(ours: &mut Conn, oracle: &mut Conn, script: &str) {
+    for (n, line) in script.lines().enumerate() {
+        if let Some(ms) = line.trim().strip_prefix("@sleep ") {
+            let ms = ms.parse().expect("@sleep takes milliseconds");
+            std::thread::sleep(Duration::from_millis(ms));
+        } else if let Some((mode, args)) = parse_script_line(line) {
+            let what = format!("script line {}: {}", n + 1, line.trim());
+            assert_same_reply(ours, oracle, mode, &args, &what);
+        }
+    }
+}
+
+/// Starts a fresh Lodestone and redis-server pair for each protocol
+/// version (RESP2, then RESP3 after `HELLO 3`) and runs `script` on both.
+/// Prints a SKIPPED reason and returns when redis-server is missing.
+pub fn differential_script(script: &str) {
+    for resp3 in [false, true] {
+        let Some(redis) = start_redis(&[]) else {
+            return;
+        };
+        let server = start_lodestone(&[]);
+        let mut ours = Conn::connect(server.port);
+        let mut oracle = Conn::connect(redis.port);
+        if resp3 {
+            // The HELLO replies differ (server name, version, id): not compared.
+            ours.cmd(&["HELLO", "3"]);
+            oracle.cmd(&["HELLO", "3"]);
+        }
+        eprintln!("running script with RESP{}", if resp3 { 3 } else { 2 });
+        assert_script(&mut ours, &mut oracle, script);
     }
 }

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Throughput, CPU cost and memory of Lodestone next to redis-server.
+#
+# Both servers run with the same settings (no persistence, loopback, ports
+# BASE and BASE+1), each pinned to CPU 1 while redis-benchmark runs on CPU 0,
+# so the server under test never competes with the load generator. Each row
+# of the throughput table runs on the two servers alternately for ROUNDS
+# rounds and reports the median; CPU time per operation comes from the
+# server's utime+stime in /proc/<pid>/stat around each run. Then a dataset is
+# loaded into each server and used_memory / RSS are compared.
+#
+# Usage: scripts/bench.sh            (environment knobs below)
+#   ROUNDS=3            rounds per row (median is reported)
+#   REQUESTS=200000     requests per run at -P 1 (scaled up for pipelines)
+#   CLIENTS=50          redis-benchmark -c
+#   KEYSPACE=100000     redis-benchmark -r for rows that randomize keys
+#   BASE_PORT=17400     Lodestone on BASE_PORT, redis-server on BASE_PORT+1
+#   REDIS_SERVER=redis-server  the reference server binary
+#   SKIP_BUILD=1        use the existing target/release binary
+#
+# To add a benchmark row, append "NAME|redis-benchmark arguments" to ROWS
+# (a -t test or a custom command after the options). To add a memory
+# dataset, write a function dataset_NAME that prints RESP commands on stdout
+# and append NAME to DATASETS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+REQUESTS=${REQUESTS:-200000}
+CLIENTS=${CLIENTS:-50}
+KEYSPACE=${KEYSPACE:-100000}
+BASE_PORT=${BASE_PORT:-17400}
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
+PIPELINES=(1 16)
+
+# Benchmark rows: name | redis-benchmark arguments (besides -n -c -P -p).
+ROWS=(
+    "PING_MBULK|-t ping_mbulk"
+    "SET|-t set -r $KEYSPACE"
+    "GET|-t get -r $KEYSPACE"
+    "INCR|-t incr -r $KEYSPACE"
+    "MSET|-t mset"
+)
+
+# Memory datasets: each dataset_NAME function prints RESP on stdout.
+DATASETS=(strings_1m)
+
+# 1,000,000 string keys "key:000000000000".."key:000000999999" holding the
+# 3-byte value "xxx": the same keys on both servers (unlike -r, which draws
+# random keys and so gives slightly different key counts).
+dataset_strings_1m() {
+    awk 'BEGIN { for (i = 0; i < 1000000; i++) {
+        k = sprintf("key:%012d", i);
+        printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$3\r\nxxx\r\n", length(k), k } }'
+}
+
+LODESTONE_PORT=$BASE_PORT
+REDIS_PORT=$((BASE_PORT + 1))
+WORK=$(mktemp -d /tmp/lodestone-bench.XXXXXX)
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for tool in redis-benchmark redis-cli "$REDIS_SERVER"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
+done
+
+# CPU pinning: servers on CPU 1, the load generator on CPU 0.
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    PIN_SERVER=(taskset -c 1)
+    PIN_CLIENT=(taskset -c 0)
+    PINNING="servers on CPU 1, redis-benchmark on CPU 0"
+else
+    PIN_SERVER=()
+    PIN_CLIENT=()
+    PINNING="none (fewer than 2 CPUs or no taskset)"
+fi
+
+echo "== Lodestone vs Redis benchmark"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+echo "redis:   $("$REDIS_SERVER" --version | head -1)"
+echo "pinning: $PINNING"
+echo "rounds:  $ROUNDS, clients: $CLIENTS, requests: $REQUESTS x pipeline"
+echo
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+    cargo build --release -p lodestone-server >&2
+fi
+LODESTONE_BIN=$PWD/target/release/lodestone-server
+
+wait_ready() {
+    local port=$1
+    for _ in $(seq 1 200); do
+        if [ "$(redis-cli -p "$port" PING 2>/dev/null)" = "PONG" ]; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "bench: server on port $port did not start" >&2
+    exit 1
+}
+
+# start_server NAME BINARY PORT: starts a server, sets <NAME>_PID.
+start_server() {
+    local name=$1 bin=$2 port=$3
+    mkdir -p "$WORK/$name"
+    "${PIN_SERVER[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' \
+        --appendonly no --dir "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    printf -v "${name}_PID" '%s' "$pid"
+    wait_ready "$port"
+}
+
+# cpu_ticks PID: utime+stime of the process (all threads), in clock ticks.
+cpu_ticks() {
+    # Fields after the parenthesized command name; utime and stime are
+    # fields 14 and 15 of the whole line.
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+
+median() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "nan"; exit }
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# run_one PORT PID PIPELINE ARGS...: prints "ops_per_sec us_per_op".
+run_one() {
+    local port=$1 pid=$2 pipeline=$3
+    shift 3
+    local n=$((REQUESTS * (pipeline > 1 ? 5 : 1)))
+    local before after out rps
+    before=$(cpu_ticks "$pid")
+    out=$("${PIN_CLIENT[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" \
+        -P "$pipeline" --csv "$@" 2>/dev/null)
+    after=$(cpu_ticks "$pid")
+    rps=$(printf '%s\n' "$out" | awk -F'","' 'NR == 2 { print $2 }')
+    awk -v rps="${rps:-0}" -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$n" \
+        'BEGIN { printf "%.0f %.3f\n", rps, t / hz * 1e6 / n }'
+}
+
+start_server LODESTONE "$LODESTONE_BIN" "$LODESTONE_PORT"
+start_server REDIS "$(command -v "$REDIS_SERVER")" "$REDIS_PORT"
+
+printf '%-16s %14s %14s %8s %12s %12s %8s\n' \
+    "test" "lodestone op/s" "redis op/s" "ratio" "lode us/op" "redis us/op" "cpu x"
+for row in "${ROWS[@]}"; do
+    name=${row%%|*}
+    read -r -a args <<<"${row#*|}"
+    for pipeline in "${PIPELINES[@]}"; do
+        : >"$WORK/l.txt"
+        : >"$WORK/r.txt"
+        for _ in $(seq 1 "$ROUNDS"); do
+            run_one "$LODESTONE_PORT" "$LODESTONE_PID" "$pipeline" "${args[@]}" >>"$WORK/l.txt"
+            run_one "$REDIS_PORT" "$REDIS_PID" "$pipeline" "${args[@]}" >>"$WORK/r.txt"
+        done
+        l_ops=$(cut -d' ' -f1 "$WORK/l.txt" | median)
+        r_ops=$(cut -d' ' -f1 "$WORK/r.txt" | median)
+        l_cpu=$(cut -d' ' -f2 "$WORK/l.txt" | median)
+        r_cpu=$(cut -d' ' -f2 "$WORK/r.txt" | median)
+        awk -v name="$name P$pipeline" -v lo="$l_ops" -v ro="$r_ops" -v lc="$l_cpu" -v rc="$r_cpu" \
+            'BEGIN { printf "%-16s %14.0f %14.0f %8.2f %12.3f %12.3f %8.2f\n",
+                name, lo, ro, (ro > 0 ? lo / ro : 0), lc, rc, (rc > 0 ? lc / rc : 0) }'
+    done
+done
+echo
+
+# used_memory PORT: from INFO memory, or "n/a" when the server lacks it.
+used_memory() {
+    local v
+    v=$(redis-cli -p "$1" INFO memory 2>/dev/null | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }')
+    echo "${v:-n/a}"
+}
+
+# rss_bytes PID: resident set size from /proc.
+rss_bytes() {
+    awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"
+}
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+mib() {
+    awk -v v="$1" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.1f MiB", v / 1048576; else print v }'
+}
+
+printf '%-14s %-10s %12s %14s %14s\n' "dataset" "server" "keys" "used_memory" "rss"
+for ds in "${DATASETS[@]}"; do
+    "dataset_$ds" >"$WORK/$ds.resp"
+    declare -A mem=() rss=()
+    for server in LODESTONE REDIS; do
+        port_var=${server}_PORT
+        pid_var=${server}_PID
+        port=${!port_var}
+        pid=${!pid_var}
+        redis-cli -p "$port" FLUSHALL >/dev/null
+        redis-cli -p "$port" --pipe <"$WORK/$ds.resp" >"$WORK/pipe.log" 2>&1 ||
+            { echo "bench: loading $ds into $server failed:" >&2; cat "$WORK/pipe.log" >&2; exit 1; }
+        keys=$(redis-cli -p "$port" DBSIZE)
+        mem[$server]=$(used_memory "$port")
+        rss[$server]=$(rss_bytes "$pid")
+        printf '%-14s %-10s %12s %14s %14s\n' "$ds" "${server,,}" "$keys" \
+            "$(mib "${mem[$server]}")" "$(mib "${rss[$server]}")"
+    done
+    printf '%-14s %-10s %12s %14s %14s\n' "$ds" "ratio" "" \
+        "$(ratio "${mem[LODESTONE]}" "${mem[REDIS]}")" "$(ratio "${rss[LODESTONE]}" "${rss[REDIS]}")"
+    unset mem rss
+    redis-cli -p "$LODESTONE_PORT" FLUSHALL >/dev/null
+    redis-cli -p "$REDIS_PORT" FLUSHALL >/dev/null
+done
