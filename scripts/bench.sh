@@ -40,10 +40,17 @@ ROWS=(
     "GET|-t get -r $KEYSPACE"
     "INCR|-t incr -r $KEYSPACE"
     "MSET|-t mset"
+    "LPUSH|-t lpush"
+    "LPOP|-t lpop"
+    "HSET|-t hset -r $KEYSPACE"
+    "SADD|-t sadd -r $KEYSPACE"
+    "ZADD|-t zadd -r $KEYSPACE"
+    # The top ten of the sorted set the ZADD row filled (up to 100k members).
+    "ZRANGE|ZRANGE myzset 0 9 WITHSCORES"
 )
 
 # Memory datasets: each dataset_NAME function prints RESP on stdout.
-DATASETS=(strings_1m)
+DATASETS=(strings_1m hashes_100k lists_10k sets_100k zsets_100k zset_1m)
 
 # 1,000,000 string keys "key:000000000000".."key:000000999999" holding the
 # 3-byte value "xxx": the same keys on both servers (unlike -r, which draws
@@ -52,6 +59,63 @@ dataset_strings_1m() {
     awk 'BEGIN { for (i = 0; i < 1000000; i++) {
         k = sprintf("key:%012d", i);
         printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$3\r\nxxx\r\n", length(k), k } }'
+}
+
+# 100,000 hashes "hash:000000".."hash:099999" of 10 fields "field:0".."field:9"
+# with short values "value:N" (N < 1000): listpack-encoded on both servers.
+dataset_hashes_100k() {
+    awk 'BEGIN { for (i = 0; i < 100000; i++) {
+        k = sprintf("hash:%06d", i);
+        printf "*22\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n", length(k), k;
+        for (f = 0; f < 10; f++) {
+            n = sprintf("field:%d", f); v = sprintf("value:%d", (i * 7 + f) % 1000);
+            printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(n), n, length(v), v } } }'
+}
+
+# 10,000 lists "list:000000".."list:009999" of 100 items "item-N"
+# (N < 100000), pushed one RPUSH per item as a work queue fills:
+# listpack-encoded in Redis 7.2 and Lodestone, quicklists in 7.0.
+dataset_lists_10k() {
+    awk 'BEGIN { for (i = 0; i < 10000; i++) {
+        k = sprintf("list:%06d", i);
+        for (j = 0; j < 100; j++) {
+            v = sprintf("item-%d", (i * 100 + j) * 7919 % 100000);
+            printf "*3\r\n$5\r\nRPUSH\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v } } }'
+}
+
+# 100,000 sets "set:000000".."set:099999" of 10 integers below 30000, one
+# SADD each: intset-encoded (2-byte members) on both servers.
+dataset_sets_100k() {
+    awk 'BEGIN { for (i = 0; i < 100000; i++) {
+        k = sprintf("set:%06d", i);
+        printf "*12\r\n$4\r\nSADD\r\n$%d\r\n%s\r\n", length(k), k;
+        for (j = 0; j < 10; j++) {
+            m = sprintf("%d", (i * 7 + j * 1009) % 30000);
+            printf "$%d\r\n%s\r\n", length(m), m } } }'
+}
+
+# 100,000 sorted sets "zset:000000".."zset:099999" of 10 members
+# "member:0".."member:9" scored 0, 1.5, 2, 3.5, ... (integers and halves),
+# one ZADD each: listpack-encoded on both servers.
+dataset_zsets_100k() {
+    awk 'BEGIN { for (i = 0; i < 100000; i++) {
+        k = sprintf("zset:%06d", i);
+        printf "*22\r\n$4\r\nZADD\r\n$%d\r\n%s\r\n", length(k), k;
+        for (j = 0; j < 10; j++) {
+            s = (j % 2) ? sprintf("%d.5", j) : sprintf("%d", j);
+            m = sprintf("member:%d", j);
+            printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(s), s, length(m), m } } }'
+}
+
+# One sorted set "bigzset" of 1,000,000 members "member:0000000".. with
+# scores spread over [0, 1000003) in a scrambled order (a leaderboard
+# filled over time), 100 members per ZADD: skiplist-encoded on both.
+dataset_zset_1m() {
+    awk 'BEGIN { n = 0; for (b = 0; b < 10000; b++) {
+        printf "*202\r\n$4\r\nZADD\r\n$7\r\nbigzset\r\n";
+        for (j = 0; j < 100; j++) {
+            s = sprintf("%d", (n * 7919) % 1000003); m = sprintf("member:%07d", n); n++;
+            printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(s), s, length(m), m } } }'
 }
 
 LODESTONE_PORT=$BASE_PORT
@@ -88,9 +152,10 @@ fi
 
 echo "== Lodestone vs Redis benchmark"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+echo "lodestone: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (work tree modified)')"
 echo "redis:   $("$REDIS_SERVER" --version | head -1)"
 echo "pinning: $PINNING"
-echo "rounds:  $ROUNDS, clients: $CLIENTS, requests: $REQUESTS x pipeline"
+echo "rounds:  $ROUNDS, clients: $CLIENTS, requests per run: $REQUESTS at -P 1, $((REQUESTS * 5)) pipelined"
 echo
 
 if [ -z "${SKIP_BUILD:-}" ]; then

@@ -45,6 +45,41 @@ pub enum CmdError {
     LfuPolicyNotSelected,
     /// A float increment would give NaN or infinity.
     NanOrInfinity,
+    /// HINCRBYFLOAT with an infinite increment.
+    ValueNanOrInfinity,
+    /// HINCRBY on a field whose value is not an integer.
+    HashValueNotInteger,
+    /// HINCRBYFLOAT on a field whose value is not a float.
+    HashValueNotFloat,
+    /// SORT (numeric) met a weight that is not a number.
+    SortNotDouble,
+    /// A reply of random picks with repeats (HRANDFIELD with a negative
+    /// count) grew past `proto-max-bulk-len`; Redis has no such limit and
+    /// would exhaust memory instead.
+    ReplyTooLarge,
+    /// ZADD with both NX and XX.
+    ZaddNxXx,
+    /// ZADD with GT and LT, or either with NX.
+    ZaddGtLtNx,
+    /// ZADD INCR with more than one score/member pair.
+    ZaddIncrPair,
+    /// ZADD INCR / ZINCRBY whose result is NaN (`inf` plus `-inf`).
+    ScoreNan,
+    /// A score range bound that is not a number.
+    MinMaxNotFloat,
+    /// A lex range bound that is not `-`, `+`, `[member` or `(member`.
+    MinMaxNotLexRange,
+    /// ZUNIONSTORE/ZINTERSTORE weight that is not a number.
+    WeightNotFloat,
+    /// A numkeys below 1 for a multi-key sorted set command; carries the
+    /// command's full name.
+    AtLeastOneInputKey(String),
+    /// ZINTERCARD / SINTERCARD LIMIT that is negative or not a number.
+    LimitNegative,
+    /// ZRANGE by rank with LIMIT.
+    LimitNeedsByScoreOrLex,
+    /// ZRANGE BYLEX with WITHSCORES.
+    WithscoresWithByLex,
     /// HELLO protocol version that is not an integer.
     ProtocolVersionNotInteger,
     /// HELLO with an unknown option; carries it.
@@ -74,26 +109,28 @@ pub enum CmdError {
     OutOfRangeBetween(i64, i64),
     /// Wrong number of arguments; carries the command's full name.
     WrongArity(String),
-    /// Unknown command; carries the name and the quoted beginning of the arguments.
+    /// Unknown command; build it with [`CmdError::unknown_command`]. Holds
+    /// the client's raw bytes (Redis echoes them unchanged).
     UnknownCommand {
-        /// The command name as sent.
-        name: String,
+        /// The command name, as Redis prints it (`%.128s`).
+        name: Vec<u8>,
         /// `'a' 'b' ` as Redis lists them.
-        args: String,
+        args: Vec<u8>,
     },
-    /// Unknown subcommand of a container.
+    /// Unknown subcommand of a container; see [`CmdError::unknown_subcommand`].
     UnknownSubcommand {
-        /// The subcommand as sent.
-        sub: String,
+        /// The subcommand as Redis prints it (`%.128s`).
+        sub: Vec<u8>,
         /// The container, upper case.
-        cmd: String,
+        cmd: Vec<u8>,
     },
-    /// Unknown subcommand or wrong arguments, detected by the command itself.
+    /// Unknown subcommand or wrong arguments, detected by the command itself;
+    /// see [`CmdError::subcommand_syntax`].
     SubcommandSyntax {
-        /// The subcommand as sent.
-        sub: String,
+        /// The subcommand as Redis prints it (`%.128s`).
+        sub: Vec<u8>,
         /// The container, upper case.
-        cmd: String,
+        cmd: Vec<u8>,
     },
     /// EXPIRE family: NX with XX/GT/LT.
     ExpireNxConflict,
@@ -135,6 +172,8 @@ pub enum CmdError {
     UnknownClientInfoAttribute(String),
     /// A timeout argument is negative or not a number.
     InvalidTimeout,
+    /// A blocking command's timeout (seconds) that is not a number.
+    TimeoutNotFloat,
     /// A timeout argument below zero.
     NegativeTimeout,
     /// A timeout so large the deadline overflows.
@@ -197,10 +236,82 @@ pub enum CmdError {
     Refused(String),
 }
 
+/// The part of a C string Redis's `%s` / `%.Ns` prints: up to the first NUL,
+/// at most `max` bytes.
+fn c_str(bytes: &[u8], max: usize) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    &bytes[..end.min(max)]
+}
+
 /// Result of a command handler: the reply is already written on success.
 pub type CmdResult = Result<(), CmdError>;
 
 impl CmdError {
+    /// The error for an unknown command: its name and the beginning of its
+    /// arguments, quoted and cut the way Redis cuts them (128 bytes).
+    pub fn unknown_command(args: &[&[u8]]) -> CmdError {
+        let mut listed = Vec::new();
+        for a in &args[1..] {
+            if listed.len() >= 128 {
+                break;
+            }
+            let room = 128 - listed.len();
+            listed.push(b'\'');
+            listed.extend_from_slice(c_str(a, room));
+            listed.extend_from_slice(b"' ");
+        }
+        CmdError::UnknownCommand {
+            name: c_str(args[0], 128).to_vec(),
+            args: listed,
+        }
+    }
+
+    /// The error for a container command whose subcommand (`args[1]`) does
+    /// not exist.
+    pub fn unknown_subcommand(args: &[&[u8]]) -> CmdError {
+        CmdError::UnknownSubcommand {
+            sub: c_str(args[1], 128).to_vec(),
+            cmd: c_str(args[0], usize::MAX).to_ascii_uppercase(),
+        }
+    }
+
+    /// Redis's `addReplySubcommandSyntaxError`: unknown subcommand or wrong
+    /// number of arguments, detected by the command itself.
+    pub fn subcommand_syntax(args: &[&[u8]]) -> CmdError {
+        CmdError::SubcommandSyntax {
+            sub: c_str(args.get(1).copied().unwrap_or_default(), 128).to_vec(),
+            cmd: c_str(args[0], usize::MAX).to_ascii_uppercase(),
+        }
+    }
+
+    /// The exact error bytes (starting with the error code). Texts that
+    /// quote client arguments keep their raw bytes, as Redis does.
+    pub fn message_bytes(&self) -> Cow<'static, [u8]> {
+        let join = |parts: &[&[u8]]| Cow::Owned(parts.concat());
+        match self {
+            CmdError::UnknownCommand { name, args } => join(&[
+                b"ERR unknown command '",
+                name,
+                b"', with args beginning with: ",
+                args,
+            ]),
+            CmdError::UnknownSubcommand { sub, cmd } => {
+                join(&[b"ERR unknown subcommand '", sub, b"'. Try ", cmd, b" HELP."])
+            }
+            CmdError::SubcommandSyntax { sub, cmd } => join(&[
+                b"ERR unknown subcommand or wrong number of arguments for '",
+                sub,
+                b"'. Try ",
+                cmd,
+                b" HELP.",
+            ]),
+            other => match other.message() {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            },
+        }
+    }
+
     /// Redis's exact error text, starting with the error code.
     pub fn message(&self) -> Cow<'static, str> {
         use CmdError::*;
@@ -214,6 +325,24 @@ impl CmdError {
             IndexOutOfRange => "ERR index out of range".into(),
             Overflow => "ERR increment or decrement would overflow".into(),
             NanOrInfinity => "ERR increment would produce NaN or Infinity".into(),
+            ValueNanOrInfinity => "ERR value is NaN or Infinity".into(),
+            HashValueNotInteger => "ERR hash value is not an integer".into(),
+            HashValueNotFloat => "ERR hash value is not a float".into(),
+            SortNotDouble => "ERR One or more scores can't be converted into double".into(),
+            ReplyTooLarge => "ERR reply exceeds proto-max-bulk-len".into(),
+            ZaddNxXx => "ERR XX and NX options at the same time are not compatible".into(),
+            ZaddGtLtNx => "ERR GT, LT, and/or NX options at the same time are not compatible".into(),
+            ZaddIncrPair => "ERR INCR option supports a single increment-element pair".into(),
+            ScoreNan => "ERR resulting score is not a number (NaN)".into(),
+            MinMaxNotFloat => "ERR min or max is not a float".into(),
+            MinMaxNotLexRange => "ERR min or max not valid string range item".into(),
+            WeightNotFloat => "ERR weight value is not a float".into(),
+            AtLeastOneInputKey(cmd) => format!("ERR at least 1 input key is needed for '{cmd}' command").into(),
+            LimitNegative => "ERR LIMIT can't be negative".into(),
+            LimitNeedsByScoreOrLex => {
+                "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX".into()
+            }
+            WithscoresWithByLex => "ERR syntax error, WITHSCORES not supported in combination with BYLEX".into(),
             InvalidCursor => "ERR invalid cursor".into(),
             ProtocolVersionNotInteger => "ERR Protocol version is not an integer or out of range".into(),
             HelloSyntax(opt) => format!("ERR Syntax error in HELLO option '{opt}'").into(),
@@ -240,12 +369,8 @@ impl CmdError {
                 format!("ERR value is out of range, value must between {min} and {max}").into()
             }
             WrongArity(cmd) => format!("ERR wrong number of arguments for '{cmd}' command").into(),
-            UnknownCommand { name, args } => {
-                format!("ERR unknown command '{name}', with args beginning with: {args}").into()
-            }
-            UnknownSubcommand { sub, cmd } => format!("ERR unknown subcommand '{sub}'. Try {cmd} HELP.").into(),
-            SubcommandSyntax { sub, cmd } => {
-                format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {cmd} HELP.").into()
+            UnknownCommand { .. } | UnknownSubcommand { .. } | SubcommandSyntax { .. } => {
+                String::from_utf8_lossy(&self.message_bytes()).into_owned().into()
             }
             ExpireNxConflict => "ERR NX and XX, GT or LT options at the same time are not compatible".into(),
             ExpireGtLtConflict => "ERR GT and LT options at the same time are not compatible".into(),
@@ -272,6 +397,7 @@ impl CmdError {
             }
             UnknownClientInfoAttribute(attr) => format!("ERR Unrecognized option '{attr}'").into(),
             InvalidTimeout => "ERR timeout is not an integer or out of range".into(),
+            TimeoutNotFloat => "ERR timeout is not a float or out of range".into(),
             NegativeTimeout => "ERR timeout is negative".into(),
             TimeoutOutOfRange => "ERR timeout is out of range".into(),
             UnknownClientType(t) => format!("ERR Unknown client type '{t}'").into(),

@@ -102,17 +102,35 @@ fn token_matches(t: &Token, c: u8, nocase: bool) -> bool {
     }
 }
 
+/// Redis gives up (no match) when a pattern makes it recurse through more
+/// than this many `*` groups; patterns behave the same here.
+const MAX_STAR_NESTING: usize = 1000;
+
 /// A compiled pattern, for matching many strings against one pattern.
 pub struct Pattern {
     tokens: Vec<Token>,
+    /// For each token, how many `*` groups precede it (itself included).
+    star_ordinals: Vec<usize>,
     nocase: bool,
 }
 
 impl Pattern {
     /// Compiles `pattern`; `nocase` folds ASCII case.
     pub fn new(pattern: &[u8], nocase: bool) -> Pattern {
+        let tokens = compile(pattern);
+        let mut seen = 0;
+        let star_ordinals = tokens
+            .iter()
+            .map(|t| {
+                if matches!(t, Token::Star) {
+                    seen += 1;
+                }
+                seen
+            })
+            .collect();
         Pattern {
-            tokens: compile(pattern),
+            tokens,
+            star_ordinals,
             nocase,
         }
     }
@@ -130,6 +148,11 @@ impl Pattern {
         while s < text.len() {
             if t < toks.len() {
                 if let Token::Star = toks[t] {
+                    // A star with more pattern after it makes Redis recurse;
+                    // past the nesting limit it reports no match.
+                    if t + 1 < toks.len() && self.star_ordinals[t] > MAX_STAR_NESTING {
+                        return false;
+                    }
                     star = Some((t, s));
                     t += 1;
                     continue;
@@ -196,6 +219,11 @@ mod tests {
             );
         }
         assert!(matches(b"MAXMEM*", b"maxmemory", true));
+        // Redis's recursion limit: 50,000 "*?" groups never match.
+        let long = b"*?".repeat(50_000);
+        assert!(!matches(&long, &vec![b'a'; 50_000], false));
+        let ok = b"*?".repeat(999);
+        assert!(matches(&ok, &vec![b'a'; 2_000], false));
         assert!(!matches(b"MAXMEM*", b"maxmemory", false));
     }
 }

@@ -27,6 +27,11 @@ pub fn handlers() -> impl Iterator<Item = (&'static str, Handler)> {
         family::string::COMMANDS,
         family::generic::COMMANDS,
         family::object::COMMANDS,
+        family::hash::COMMANDS,
+        family::sort::COMMANDS,
+        family::list::COMMANDS,
+        family::set::COMMANDS,
+        family::zset::COMMANDS,
     ]
     .into_iter()
     .flat_map(|list| list.iter().copied())

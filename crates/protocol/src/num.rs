@@ -121,8 +121,10 @@ pub fn push_double(out: &mut Vec<u8>, v: f64) {
 }
 
 /// The shortest-digits part of [`push_double`], for finite non-integral or
-/// large values.
-fn push_shortest(out: &mut Vec<u8>, v: f64) {
+/// large values. On its own (any finite nonzero value, integral ones
+/// included) it is Redis's `fpconv_dtoa`, which DEBUG DIGEST uses for
+/// sorted-set scores.
+pub fn push_shortest(out: &mut Vec<u8>, v: f64) {
     // `{:e}` yields the shortest round-trip digits as `d.ddddde<exp>`.
     let sci = format!("{:e}", v.abs());
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));

@@ -9,6 +9,20 @@
 
 use crate::num::{push_double, push_i64};
 
+/// Appends `text` with CR and LF replaced by spaces, so a simple string or
+/// error line can never break the protocol (the common case, no CR/LF, is a
+/// plain copy).
+fn push_line_safe(buf: &mut Vec<u8>, text: &[u8]) {
+    if text.iter().any(|&b| b == b'\r' || b == b'\n') {
+        buf.extend(
+            text.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
+    } else {
+        buf.extend_from_slice(text);
+    }
+}
+
 /// Writer of replies into a byte buffer in the client's protocol version.
 pub struct Reply<'a> {
     buf: &'a mut Vec<u8>,
@@ -94,10 +108,7 @@ impl<'a> Reply<'a> {
     /// A simple string from bytes; CR and LF are replaced by spaces.
     pub fn simple_bytes(&mut self, text: &[u8]) {
         self.buf.push(b'+');
-        self.buf.extend(
-            text.iter()
-                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
-        );
+        push_line_safe(self.buf, text);
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -105,7 +116,13 @@ impl<'a> Reply<'a> {
     /// a leading `-` is accepted. CR/LF inside become spaces so the protocol
     /// stays well formed whatever the message carries.
     pub fn error(&mut self, text: &str) {
-        let text = text.strip_prefix('-').unwrap_or(text).as_bytes();
+        self.error_bytes(text.as_bytes());
+    }
+
+    /// An error reply from raw bytes (texts quoting client arguments keep
+    /// them byte for byte); same rules as [`Reply::error`].
+    pub fn error_bytes(&mut self, text: &[u8]) {
+        let text = text.strip_prefix(b"-").unwrap_or(text);
         if self.errors == 0 {
             let code = text.split(|&b| b == b' ').next().unwrap_or_default();
             let n = code.len().min(self.first_error_code.len());
@@ -114,10 +131,7 @@ impl<'a> Reply<'a> {
         }
         self.errors += 1;
         self.buf.push(b'-');
-        self.buf.extend(
-            text.iter()
-                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
-        );
+        push_line_safe(self.buf, text);
         self.buf.extend_from_slice(b"\r\n");
     }
 

@@ -284,7 +284,7 @@ impl RequestParser {
 
     fn parse_inline(&mut self, buf: &[u8]) -> Step {
         let rest = &buf[self.pos..];
-        let Some(nl) = memchr(b'\n', rest) else {
+        let Some(nl) = c_strchr(b'\n', rest) else {
             return if rest.len() > INLINE_MAX_SIZE {
                 Step::Fail(ProtocolError::TooBigInline)
             } else {
@@ -407,10 +407,18 @@ enum Header {
 /// Finds the header line starting at `start`: Redis looks for `\r` and needs
 /// one more byte after it before it trusts the line.
 fn header_line(buf: &[u8], start: usize) -> Header {
-    match memchr(b'\r', &buf[start..]) {
+    match c_strchr(b'\r', &buf[start..]) {
         Some(i) if start + i + 2 <= buf.len() => Header::Line(start + i),
         _ => Header::Missing,
     }
+}
+
+/// Finds `needle` the way C's `strchr` does on Redis's query buffer: the
+/// search stops at a NUL byte, so a line with a NUL before its end counts as
+/// unfinished, exactly as in Redis.
+fn c_strchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    let i = hay.iter().position(|&b| b == needle || b == 0)?;
+    (hay[i] == needle).then_some(i)
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -623,6 +631,15 @@ mod tests {
                 other => panic!("{other:?} for {input:?}"),
             }
         }
+    }
+
+    #[test]
+    fn nul_before_line_end_means_unfinished() {
+        assert_eq!(parse_all(b"GET a\0\r\n").1, ParseStatus::Incomplete);
+        assert_eq!(parse_all(b"*1\0\r\n").1, ParseStatus::Incomplete);
+        // NUL bytes inside bulk data are ordinary bytes.
+        let (cmds, _) = parse_all(b"*1\r\n$3\r\na\0b\r\n");
+        assert_eq!(cmds[0][0], b"a\0b");
     }
 
     #[test]

@@ -55,14 +55,20 @@ fn request_fragment(rng: &mut XorShift, out: &mut Vec<u8>) {
                 b"\"\\x4\"",
                 b"\"\"",
                 b"''",
-                b"\"unbalanced",
-                b"'x'y",
                 b"\\",
                 b"\t",
                 b"  ",
             ];
+            // Unbalanced quoting ends the stream with an error: kept rare so
+            // most inputs go on past their inline lines.
+            const UNBALANCED: &[&[u8]] = &[b"\"unbalanced", b"'x'y", b"\"a\"b"];
             for _ in 0..1 + rng.below(4) {
-                out.extend_from_slice(WORDS[rng.below(WORDS.len())]);
+                let word = if rng.below(20) == 0 {
+                    UNBALANCED[rng.below(UNBALANCED.len())]
+                } else {
+                    WORDS[rng.below(WORDS.len())]
+                };
+                out.extend_from_slice(word);
                 out.push(b' ');
             }
             out.extend_from_slice(if rng.below(2) == 0 { b"\r\n" } else { b"\n" });
@@ -139,14 +145,17 @@ fn request_parser_invariants_hold_on_random_input() {
     for case in 0..CASES {
         // A rare case crosses the 64 KB line limit; it is fed in big chunks
         // so the test stays fast.
-        let long_line = case % 5000 == 4999;
+        let long_line = case % 2000 == 1999;
         let mut input = feed_header(&mut rng, long_line).to_vec();
         for _ in 0..1 + rng.below(8) {
             request_fragment(&mut rng, &mut input);
         }
         if long_line {
-            let fill: &[u8] = if rng.below(2) == 0 { b"a" } else { b"*1" };
-            input.extend(fill.iter().cycle().take(70_000));
+            // An inline line, a `*` count and a `$` length, each too long.
+            const LONG: &[(&[u8], u8)] = &[(b"", b'a'), (b"*", b'1'), (b"*1\r\n$", b'1')];
+            let (prefix, fill) = LONG[rng.below(LONG.len())];
+            input.extend_from_slice(prefix);
+            input.resize(input.len() + 70_000, fill);
         }
         mutate(&mut rng, &mut input);
         checks::request_parser(&input);

@@ -75,16 +75,20 @@ impl Server {
             .count()
     }
 
-    /// The earliest blocked-client deadline, for the poll timeout.
+    /// When the earliest blocked client times out (the millisecond after
+    /// its deadline, see [`Server::expire_blocked_clients`]), in wall-clock
+    /// Unix ms for the poll timeout: deadlines are on the command clock,
+    /// which may drift from the wall clock.
     pub fn next_block_deadline(&self) -> Option<i64> {
-        self.block_deadlines.iter().next().map(|(d, _)| *d)
+        let (deadline, _) = self.block_deadlines.iter().next()?;
+        Some(deadline + 1 + crate::server::unix_ms() - self.command_clock_ms())
     }
 
     /// Serves clients blocked on keys that received data. Runs after each
     /// top-level command, so pushes inside MULTI/EXEC wake clients only
     /// once the transaction is complete.
     pub fn serve_ready_keys(&mut self) {
-        if self.serving_ready_keys {
+        if self.serving_ready_keys || !self.engine.shards().iter().any(|ks| ks.has_ready()) {
             return;
         }
         self.serving_ready_keys = true;
@@ -142,14 +146,24 @@ impl Server {
     }
 
     /// Answers blocked clients whose deadline passed with a null array.
+    /// As in Redis, a client times out once the clock is past its
+    /// deadline, not on it: a 1 s timeout never answers before a full
+    /// second has elapsed from the client's point of view.
     pub fn expire_blocked_clients(&mut self) {
-        let now = crate::server::unix_ms();
+        let now = self.command_clock_ms();
         while let Some(&(deadline, key)) = self.block_deadlines.iter().next() {
-            if deadline > now {
+            if deadline >= now {
                 break;
             }
             self.unblock_with_timeout(key);
         }
+    }
+
+    /// The time on the clock commands read (and so deadlines are set
+    /// in): comparing deadlines with another clock could time a client
+    /// out before its full timeout has passed on this one.
+    fn command_clock_ms(&self) -> i64 {
+        self.clock.unix_ms + self.clock.instant.elapsed().as_millis() as i64
     }
 
     /// Unblocks a client as if its timeout had passed (also CLIENT UNBLOCK

@@ -158,6 +158,9 @@ pub struct Client {
     pub running_input: (usize, usize),
     /// Blocking-command state while blocked.
     pub blocked: Option<Blocked>,
+    /// Push data produced while this client's own command runs with
+    /// replies off; appended to `out` once the command's reply is dropped.
+    pub set_aside_pushes: Vec<u8>,
 }
 
 impl Client {
@@ -202,6 +205,7 @@ impl Client {
             input_peak: 0,
             running_input: (0, 0),
             blocked: None,
+            set_aside_pushes: Vec::new(),
         }
     }
 

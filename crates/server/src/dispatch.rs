@@ -11,7 +11,6 @@ use lodestone_commands::table::Resolved;
 use lodestone_commands::{CmdError, Ctx};
 use lodestone_protocol::{Limits, ParseStatus, Reply};
 use smallvec::SmallVec;
-use std::time::Instant;
 
 /// Whether a command ran (or was refused) or must wait for a pause to end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,17 +104,35 @@ impl Server {
         self.schedule_write(key);
     }
 
+    /// Finds the command a request runs, remembering top-level commands
+    /// for the next lookup.
+    fn resolve_uncached(&mut self, args: &[&[u8]]) -> Result<usize, CmdError> {
+        let resolved = match self.table.resolve(args) {
+            Resolved::Found(cmd) => Ok(cmd.id),
+            Resolved::UnknownCommand => Err(CmdError::unknown_command(args)),
+            Resolved::UnknownSubcommand => Err(CmdError::unknown_subcommand(args)),
+        };
+        if let Ok(id) = resolved {
+            let cmd = self.table.get(id);
+            if cmd.parent.is_none() && !cmd.is_container() {
+                self.last_lookup = Some((args[0].to_vec(), id));
+            }
+        }
+        resolved
+    }
+
     /// Checks existence, arity and context, then queues (inside MULTI) or
     /// runs the command. Mirrors Redis's `processCommand`.
     pub fn run_command(&mut self, key: usize, args: &[&[u8]]) -> Outcome {
-        self.now_ms = crate::server::unix_ms();
-        let resolved = match self.table.resolve(args) {
-            Resolved::Found(cmd) => Ok(cmd.id),
-            Resolved::UnknownCommand => Err(unknown_command(args)),
-            Resolved::UnknownSubcommand => Err(CmdError::UnknownSubcommand {
-                sub: String::from_utf8_lossy(&args[1][..args[1].len().min(128)]).into_owned(),
-                cmd: String::from_utf8_lossy(args[0]).to_uppercase(),
-            }),
+        // Pipelines repeat the same command: remember the last top-level
+        // name (exact bytes) to skip the case-folding table lookup.
+        let cached = match &self.last_lookup {
+            Some((name, id)) if name.as_slice() == args[0] => Some(*id),
+            _ => None,
+        };
+        let resolved = match cached {
+            Some(id) => Ok(id),
+            None => self.resolve_uncached(args),
         };
         let id = match resolved {
             Ok(id) => id,
@@ -173,9 +190,7 @@ impl Server {
             self.queue_command(key, id, args);
             return Outcome::Done;
         }
-        let start = Instant::now();
         self.call(key, id, args);
-        self.stats.eventloop.cmd_sum_us += start.elapsed().as_micros() as u64;
         Outcome::Done
     }
 
@@ -192,7 +207,7 @@ impl Server {
             m.aborted = true;
         }
         let mut r = Reply::new(&mut c.out, c.resp);
-        r.error(&e.message());
+        r.error_bytes(&e.message_bytes());
         let code = r.first_error_code().to_vec();
         self.stats.count_error(&code);
         self.after_reply(key);
@@ -223,6 +238,15 @@ impl Server {
         let out_mark = c.out.len();
         let db = c.db;
         let no_touch = c.has(flags::NO_TOUCH);
+        let start = quanta::Instant::now();
+        // One time for the whole command: a transaction's commands all see
+        // the time EXEC started, as in Redis.
+        if self.call_depth == 0 {
+            self.now_ms = self.clock.unix_ms
+                + start
+                    .saturating_duration_since(self.clock.instant)
+                    .as_millis() as i64;
+        }
         c.last_cmd = Some(id);
         c.last_interaction_ms = self.now_ms;
         let cmd = self.table.get(id);
@@ -232,8 +256,8 @@ impl Server {
             ks.set_time(self.now_ms);
             ks.set_no_touch(no_touch && !is_touch);
         }
-        let start = Instant::now();
         self.call_depth += 1;
+        let caller = self.current_client.replace(key);
         let may_block =
             self.call_depth == 1 && self.clients.get(key).is_some_and(|c| c.multi.is_none());
         let mut block = None;
@@ -253,7 +277,7 @@ impl Server {
                 let result = f(&mut ctx, args);
                 block = ctx.block.take();
                 if let Err(e) = result {
-                    reply.error(&e.message());
+                    reply.error_bytes(&e.message_bytes());
                 }
                 (reply.error_count(), reply.first_error_code().to_vec())
             }
@@ -262,7 +286,7 @@ impl Server {
                 Err(e) => match self.clients.get_mut(key) {
                     Some(c) => {
                         let mut reply = Reply::new(&mut c.out, c.resp);
-                        reply.error(&e.message());
+                        reply.error_bytes(&e.message_bytes());
                         (1, reply.first_error_code().to_vec())
                     }
                     None => (1, b"ERR".to_vec()),
@@ -270,6 +294,7 @@ impl Server {
             },
         };
         self.call_depth -= 1;
+        self.current_client = caller;
         if let Some(req) = block {
             // Parked: statistics count the command when it completes.
             self.block_client(key, id, args, req);
@@ -287,10 +312,17 @@ impl Server {
             self.stats.count_error(&code);
         }
         self.stats.total_commands_processed += 1;
+        if self.call_depth == 0 {
+            self.stats.eventloop.cmd_sum_us += duration_us;
+        }
         self.after_command(key, id, args, duration_us);
         if let Some(c) = self.clients.get_mut(key) {
             if !c.replies_enabled() {
                 c.out.truncate(out_mark.max(c.out_sent));
+            }
+            if !c.set_aside_pushes.is_empty() {
+                let pushes = std::mem::take(&mut c.set_aside_pushes);
+                c.out.extend_from_slice(&pushes);
             }
             if c.reply_mode == ReplyMode::Skip {
                 c.reply_mode = ReplyMode::On;
@@ -350,19 +382,4 @@ impl Server {
             self.process_input(key);
         }
     }
-}
-
-/// The error for an unknown command, quoting the beginning of its arguments.
-fn unknown_command(args: &[&[u8]]) -> CmdError {
-    let mut listed = String::new();
-    for a in &args[1..] {
-        if listed.len() >= 128 {
-            break;
-        }
-        let room = 128 - listed.len();
-        let text = String::from_utf8_lossy(&a[..a.len().min(room)]).into_owned();
-        listed.push_str(&format!("'{text}' "));
-    }
-    let name = String::from_utf8_lossy(&args[0][..args[0].len().min(128)]).into_owned();
-    CmdError::UnknownCommand { name, args: listed }
 }

@@ -117,7 +117,8 @@ impl Server {
                     return Err(e);
                 }
             }
-            self.now_ms = unix_ms();
+            self.clock = crate::server::ClockBase::now();
+            self.now_ms = self.clock.unix_ms;
             let cycle_start = std::time::Instant::now();
             let commands_before = self.stats.total_commands_processed;
             for event in events.iter() {

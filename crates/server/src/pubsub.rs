@@ -119,13 +119,27 @@ impl Server {
 
     /// Writes a push message (array of bulk strings) to a client.
     pub fn deliver(&mut self, key: usize, parts: &[&[u8]]) {
+        self.write_push(key, |r| {
+            r.push(parts.len());
+            for p in parts {
+                r.bulk(p);
+            }
+        });
+    }
+
+    /// Writes out-of-band data (Pub/Sub messages and (un)subscribe
+    /// confirmations) to a client. Such data reaches the client even under
+    /// CLIENT REPLY OFF/SKIP: for the client whose command is running it is
+    /// set aside and appended after that command's reply is dropped.
+    pub fn write_push(&mut self, key: usize, f: impl FnOnce(&mut Reply)) {
+        let running = self.current_client == Some(key);
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
-        let mut r = Reply::new(&mut c.out, c.resp);
-        r.push(parts.len());
-        for p in parts {
-            r.bulk(p);
+        if running && !c.replies_enabled() {
+            f(&mut Reply::new(&mut c.set_aside_pushes, c.resp));
+        } else {
+            f(&mut Reply::new(&mut c.out, c.resp));
         }
         self.schedule_write(key);
     }

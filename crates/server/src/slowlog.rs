@@ -160,7 +160,7 @@ impl Server {
 
 impl Server {
     /// True when configuration parameter `name` holds a secret.
-    fn config_is_sensitive(&self, name: &[u8]) -> bool {
+    pub(crate) fn config_is_sensitive(&self, name: &[u8]) -> bool {
         std::str::from_utf8(name)
             .ok()
             .and_then(|n| self.config.lookup(n))

@@ -627,7 +627,7 @@ fn unblock_ends_a_blocking_command() {
     let line = text(admin.cmd(&["CLIENT", "LIST", "ID", &id]));
     assert_eq!(get(&line, "flags"), "b");
     assert_eq!(get(&line, "cmd"), "blpop");
-    assert_eq!(get(&line, "argv-mem"), "9"); // BLPOP list 0
+    assert_eq!(get(&line, "argv-mem"), "10"); // BLPOP list 0, as redis-server reports
     assert_eq!(
         info_field(&mut admin, "clients", "total_blocking_keys"),
         "1"

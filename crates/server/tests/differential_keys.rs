@@ -461,3 +461,28 @@ fn randomkey_returns_a_member() {
         );
     }
 }
+
+#[test]
+fn generic_commands_on_other_types() {
+    differential_script(
+        r#"
+        HSET h f v
+        SET s v
+        TYPE h
+        EXISTS h s
+        !KEYS *
+        %SCAN 0 TYPE hash
+        %SCAN 0 TYPE string
+        RENAME h h2
+        TYPE h2
+        COPY h2 h3
+        TYPE h3
+        MOVE h3 1
+        EXPIRE h2 100
+        ~TTL h2
+        PERSIST h2
+        DEL h2 s
+        DBSIZE
+        "#,
+    );
+}

@@ -580,3 +580,47 @@ fn object_encoding_transitions() {
         "#,
     );
 }
+
+#[test]
+fn wrong_type_errors() {
+    differential_script(
+        r#"
+        HSET h f v
+        GET h
+        SET h v GET
+        GET h
+        HSET h f v
+        SET h v NX GET
+        SET h v XX GET
+        GETEX h
+        GETEX h EX 100
+        GETEX h PERSIST
+        GETDEL h
+        GETSET h v
+        HSET h2 f v
+        MGET h2 missing
+        MSETNX h2 v
+        APPEND h2 x
+        STRLEN h2
+        SETRANGE h2 0 x
+        SETRANGE h2 0 ""
+        GETRANGE h2 0 -1
+        SUBSTR h2 0 -1
+        INCR h2
+        DECR h2
+        INCRBY h2 1
+        DECRBY h2 1
+        INCRBY h2 abc
+        INCRBYFLOAT h2 1
+        INCRBYFLOAT h2 abc
+        SET s v
+        LCS h2 s
+        LCS s h2
+        LCS h2 missing LEN
+        SETNX h2 v
+        TYPE h2
+        SET h2 v
+        TYPE h2
+        "#,
+    );
+}

@@ -252,7 +252,17 @@ fn deep_pipeline_matches_redis() {
     let a = replies_to(ours.port, &input, false);
     let b = replies_to(redis.port, &input, false);
     assert!(a.len() > 10_000 * 4);
-    assert!(a == b, "pipelined replies differ from redis-server");
+    if let Some(at) = a.iter().zip(&b).position(|(x, y)| x != y) {
+        let around = |v: &[u8]| {
+            String::from_utf8_lossy(&v[at.saturating_sub(40)..(at + 40).min(v.len())]).into_owned()
+        };
+        panic!(
+            "pipelined replies differ at byte {at}: {:?} vs redis-server {:?}",
+            around(&a),
+            around(&b)
+        );
+    }
+    assert_eq!(a.len(), b.len(), "pipelined replies differ in length");
 }
 
 #[test]

@@ -105,6 +105,21 @@ impl Intset {
         self.buf
     }
 
+    /// Adopts bytes taken from [`Self::into_bytes`] of an intset this
+    /// process built, without validating them again: for owners that keep
+    /// the bytes in a smaller form between edits (a set value holds an
+    /// exactly-sized boxed slice). Untrusted bytes go through
+    /// [`Self::from_bytes`].
+    pub(crate) fn from_trusted(buf: Vec<u8>) -> Intset {
+        debug_assert!(IntsetRef::is_well_formed(&buf), "malformed intset bytes");
+        Intset { buf }
+    }
+
+    /// Read-only view of this intset (see [`IntsetRef`]).
+    pub fn view(&self) -> IntsetRef<'_> {
+        IntsetRef { buf: &self.buf }
+    }
+
     /// Serialized size in bytes (`intsetBlobLen`).
     pub fn bytes_len(&self) -> usize {
         self.buf.len()
@@ -112,7 +127,7 @@ impl Intset {
 
     /// Number of members.
     pub fn len(&self) -> usize {
-        u32::from_le_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]) as usize
+        self.view().len()
     }
 
     /// Whether there are no members.
@@ -122,7 +137,7 @@ impl Intset {
 
     /// Bytes per member: 2, 4 or 8.
     pub fn encoding(&self) -> usize {
-        self.buf[0] as usize
+        self.view().encoding()
     }
 
     /// Adds `v`; returns whether it was new. Upgrades the encoding when
@@ -171,56 +186,37 @@ impl Intset {
 
     /// Whether `v` is a member.
     pub fn contains(&self, v: i64) -> bool {
-        width_for(v) <= self.encoding() && self.search(v).is_ok()
+        self.view().contains(v)
     }
 
     /// The member at sorted position `index`.
     pub fn get(&self, index: usize) -> Option<i64> {
-        (index < self.len()).then(|| self.value_at(index))
+        self.view().get(index)
     }
 
     /// The smallest member.
     pub fn min(&self) -> Option<i64> {
-        self.get(0)
+        self.view().min()
     }
 
     /// The largest member.
     pub fn max(&self) -> Option<i64> {
-        self.len().checked_sub(1).map(|i| self.value_at(i))
+        self.view().max()
     }
 
     /// A uniformly chosen member (SRANDMEMBER, SPOP).
     pub fn random(&self) -> Option<i64> {
-        let len = self.len();
-        (len > 0).then(|| self.value_at(fastrand::usize(..len)))
+        self.view().random()
     }
 
     /// Members in ascending order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            set: self,
-            front: 0,
-            back: self.len(),
-        }
+        self.view().iter()
     }
 
     /// Bisection: `Ok(index)` if present, else `Err(insertion index)`.
     fn search(&self, v: i64) -> Result<usize, usize> {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.value_at(mid).cmp(&v) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(mid),
-            }
-        }
-        Err(lo)
-    }
-
-    fn value_at(&self, index: usize) -> i64 {
-        let width = self.encoding();
-        read_value(&self.buf[HDR_SIZE + index * width..], width)
+        self.view().search(v)
     }
 
     /// Rewrites every member at `v`'s wider encoding and adds `v`, which
@@ -264,11 +260,115 @@ impl<'a> IntoIterator for &'a Intset {
     }
 }
 
+/// Borrowed intset bytes: the read operations of [`Intset`] over a buffer
+/// held elsewhere, so a set value can keep its intset as an exactly sized
+/// `Box<[u8]>` (as small as Redis's pointer to its intset) and still
+/// search it by bisection without rebuilding an `Intset`.
+#[derive(Clone, Copy)]
+pub struct IntsetRef<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> IntsetRef<'a> {
+    /// Views the bytes of an intset this process wrote (taken from
+    /// [`Intset::into_bytes`]). Not for untrusted bytes: those go through
+    /// [`Intset::from_bytes`].
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        debug_assert!(Self::is_well_formed(buf), "malformed intset bytes");
+        IntsetRef { buf }
+    }
+
+    /// Header and size agree (the cheap part of validation, for debug
+    /// assertions on trusted bytes).
+    fn is_well_formed(buf: &[u8]) -> bool {
+        buf.len() >= HDR_SIZE
+            && matches!(buf[0], 2 | 4 | 8)
+            && buf[1..4] == [0, 0, 0]
+            && HDR_SIZE as u64
+                + u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]) as u64 * buf[0] as u64
+                == buf.len() as u64
+    }
+
+    /// The serialized bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        u32::from_le_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]) as usize
+    }
+
+    /// Whether there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes per member: 2, 4 or 8.
+    pub fn encoding(&self) -> usize {
+        self.buf[0] as usize
+    }
+
+    /// Whether `v` is a member.
+    pub fn contains(&self, v: i64) -> bool {
+        width_for(v) <= self.encoding() && self.search(v).is_ok()
+    }
+
+    /// The member at sorted position `index`.
+    pub fn get(&self, index: usize) -> Option<i64> {
+        (index < self.len()).then(|| self.value_at(index))
+    }
+
+    /// The smallest member.
+    pub fn min(&self) -> Option<i64> {
+        self.get(0)
+    }
+
+    /// The largest member.
+    pub fn max(&self) -> Option<i64> {
+        self.len().checked_sub(1).map(|i| self.value_at(i))
+    }
+
+    /// A uniformly chosen member (SRANDMEMBER, SPOP).
+    pub fn random(&self) -> Option<i64> {
+        let len = self.len();
+        (len > 0).then(|| self.value_at(fastrand::usize(..len)))
+    }
+
+    /// Members in ascending order.
+    pub fn iter(&self) -> Iter<'a> {
+        Iter {
+            set: *self,
+            front: 0,
+            back: self.len(),
+        }
+    }
+
+    /// Bisection: `Ok(index)` if present, else `Err(insertion index)`.
+    fn search(&self, v: i64) -> Result<usize, usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.value_at(mid).cmp(&v) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    fn value_at(&self, index: usize) -> i64 {
+        let width = self.encoding();
+        read_value(&self.buf[HDR_SIZE + index * width..], width)
+    }
+}
+
 /// Iterator over an intset's members in ascending (or, reversed,
 /// descending) order.
 #[derive(Clone)]
 pub struct Iter<'a> {
-    set: &'a Intset,
+    set: IntsetRef<'a>,
     front: usize,
     back: usize,
 }

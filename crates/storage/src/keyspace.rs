@@ -39,6 +39,16 @@ pub struct KeyspaceConfig {
     pub lazyfree_lazy_server_del: bool,
     /// `active-expire-effort` (1-10).
     pub active_expire_effort: u32,
+    /// `list-max-listpack-size`, `list-compress-depth` and the quicklist
+    /// packed threshold (`DEBUG QUICKLIST-PACKED-THRESHOLD`).
+    pub list: crate::list::ListConfig,
+    /// `hash-max-listpack-entries` and `hash-max-listpack-value`.
+    pub hash_limits: crate::hash::HashLimits,
+    /// `set-max-intset-entries`, `set-max-listpack-entries` and
+    /// `set-max-listpack-value`.
+    pub set_limits: crate::set::SetLimits,
+    /// `zset-max-listpack-entries` and `zset-max-listpack-value`.
+    pub zset_limits: crate::zset::ZSetLimits,
 }
 
 impl Default for KeyspaceConfig {
@@ -51,6 +61,10 @@ impl Default for KeyspaceConfig {
             lazyfree_lazy_expire: false,
             lazyfree_lazy_server_del: false,
             active_expire_effort: 1,
+            list: crate::list::ListConfig::default(),
+            hash_limits: crate::hash::HashLimits::default(),
+            set_limits: crate::set::SetLimits::default(),
+            zset_limits: crate::zset::ZSetLimits::default(),
         }
     }
 }

@@ -8,6 +8,10 @@
 //! `SETRANGE`, are `raw`, with spare capacity for further appends.
 
 use crate::bytes::SmallBytes;
+use crate::hash::Hash;
+use crate::list::List;
+use crate::set::Set;
+use crate::zset::ZSet;
 use lodestone_protocol::num::parse_i64;
 
 /// Longest string Redis stores as `embstr`.
@@ -23,13 +27,21 @@ pub const LAZYFREE_THRESHOLD: usize = 64;
 pub enum Kind {
     /// `string`
     String,
+    /// `hash`
+    Hash,
+    /// `list`
+    List,
+    /// `set`
+    Set,
+    /// `zset`
+    ZSet,
 }
 
 impl Kind {
     /// The type named `name` (any case), as SCAN TYPE accepts it; `None` for
     /// a name of no type (which then matches no key).
     pub fn by_name(name: &[u8]) -> Option<Kind> {
-        [Kind::String]
+        [Kind::String, Kind::Hash, Kind::List, Kind::Set, Kind::ZSet]
             .into_iter()
             .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
     }
@@ -38,6 +50,10 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::String => "string",
+            Kind::Hash => "hash",
+            Kind::List => "list",
+            Kind::Set => "set",
+            Kind::ZSet => "zset",
         }
     }
 }
@@ -51,6 +67,14 @@ pub enum Value {
     Emb(SmallBytes),
     /// A long or in-place-modified string (`raw`).
     Raw(Box<Vec<u8>>),
+    /// A hash (`listpack` or `hashtable`), held inline: see [`Hash`].
+    Hash(Hash),
+    /// A list (`listpack` or `quicklist`), held inline: see [`List`].
+    List(List),
+    /// A set (`intset`, `listpack` or `hashtable`), held inline: see [`Set`].
+    Set(Set),
+    /// A sorted set (`listpack` or `skiplist`), held inline: see [`ZSet`].
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -88,6 +112,10 @@ impl Value {
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => Kind::String,
+            Value::Hash(_) => Kind::Hash,
+            Value::List(_) => Kind::List,
+            Value::Set(_) => Kind::Set,
+            Value::ZSet(_) => Kind::ZSet,
         }
     }
 
@@ -97,6 +125,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Emb(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::Hash(h) => h.encoding_name(),
+            Value::List(l) => l.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
@@ -112,6 +144,7 @@ impl Value {
             Value::Int(n) => Some(scratch.format(*n).as_bytes()),
             Value::Emb(b) => Some(b.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
+            Value::Hash(_) | Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
         }
     }
 
@@ -148,6 +181,10 @@ impl Value {
     pub fn free_effort(&self) -> usize {
         match self {
             Value::Int(_) | Value::Emb(_) | Value::Raw(_) => 1,
+            Value::Hash(h) => h.free_effort(),
+            Value::List(l) => l.free_effort(),
+            Value::Set(s) => s.free_effort(),
+            Value::ZSet(z) => z.free_effort(),
         }
     }
 
@@ -158,6 +195,10 @@ impl Value {
             Value::Int(_) => 0,
             Value::Emb(b) => b.heap_size(),
             Value::Raw(v) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+            Value::Hash(h) => h.heap_size(),
+            Value::List(l) => l.heap_size(),
+            Value::Set(s) => s.heap_size(),
+            Value::ZSet(z) => z.heap_size(),
         }
     }
 }

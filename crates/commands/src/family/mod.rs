@@ -2,5 +2,10 @@
 //! `t_string.c`, `db.c`, `object.c`.
 
 pub mod generic;
+pub mod hash;
+pub mod list;
 pub mod object;
+pub mod set;
+pub mod sort;
 pub mod string;
+pub mod zset;

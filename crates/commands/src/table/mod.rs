@@ -78,7 +78,9 @@ pub enum Resolved<'a, H> {
 /// All implemented commands.
 pub struct CommandTable<H> {
     all: Vec<Command<H>>,
-    top: HashMap<String, usize>,
+    /// Top-level command ids by lower-case name (ahash: this lookup runs
+    /// for every request).
+    top: HashMap<Box<[u8]>, usize, ahash::RandomState>,
 }
 
 fn lower(name: &[u8], buf: &mut [u8; MAX_NAME_LEN]) -> Option<usize> {
@@ -105,7 +107,7 @@ impl<H> CommandTable<H> {
     pub fn build(handlers: impl IntoIterator<Item = (&'static str, H)>) -> CommandTable<H> {
         let mut table = CommandTable {
             all: Vec::new(),
-            top: HashMap::new(),
+            top: HashMap::default(),
         };
         for (fullname, handler) in handlers {
             match fullname.split_once('|') {
@@ -127,12 +129,12 @@ impl<H> CommandTable<H> {
     }
 
     fn ensure_top(&mut self, name: &str) -> usize {
-        if let Some(&id) = self.top.get(name) {
+        if let Some(&id) = self.top.get(name.as_bytes()) {
             return id;
         }
         let def = find_def("", name).unwrap_or_else(|| panic!("unknown command {name}"));
         let id = self.push(def, name.to_string(), None);
-        self.top.insert(name.to_string(), id);
+        self.top.insert(name.as_bytes().into(), id);
         id
     }
 
@@ -176,8 +178,7 @@ impl<H> CommandTable<H> {
     pub fn by_name(&self, name: &[u8]) -> Option<&Command<H>> {
         let mut buf = [0u8; MAX_NAME_LEN];
         let n = lower(name, &mut buf)?;
-        let name = std::str::from_utf8(&buf[..n]).ok()?;
-        self.top.get(name).map(|&id| &self.all[id])
+        self.top.get(&buf[..n]).map(|&id| &self.all[id])
     }
 
     /// A subcommand of `parent` by name (any case).

@@ -520,7 +520,7 @@ fn kill(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 /// and the more restrictive kind win.
 fn pause(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     if args.len() > 4 {
-        return Err(subcommand_syntax(args));
+        return Err(CmdError::subcommand_syntax(args));
     }
     let mut write_only = false;
     if let Some(mode) = args.get(3) {
@@ -635,7 +635,7 @@ fn getredir(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
 /// 0 otherwise.
 fn unblock(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     if args.len() > 4 {
-        return Err(subcommand_syntax(args));
+        return Err(CmdError::subcommand_syntax(args));
     }
     let mut with_error = false;
     if let Some(reason) = args.get(3) {
@@ -657,12 +657,4 @@ fn unblock(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     }
     reply(s, key, |r| r.int(target.is_some() as i64));
     Ok(())
-}
-
-/// Redis's answer for a known subcommand with the wrong number of arguments.
-fn subcommand_syntax(args: &[&[u8]]) -> CmdError {
-    CmdError::SubcommandSyntax {
-        sub: lossy(args[1]),
-        cmd: lossy(args[0]).to_uppercase(),
-    }
 }

@@ -143,6 +143,9 @@ fn debug(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
             } else {
                 size
             };
+            for ks in s.engine.shards_mut() {
+                ks.config.list.packed_threshold = s.quicklist_packed_threshold as usize;
+            }
             ok(s, key)
         }
         ("error", 3) => Err(CmdError::Verbatim(
@@ -183,10 +186,7 @@ fn debug(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
             s.pause_cron = atoi(args[2]) != 0;
             ok(s, key)
         }
-        _ => Err(CmdError::SubcommandSyntax {
-            sub: String::from_utf8_lossy(&sub[..sub.len().min(128)]).into_owned(),
-            cmd: String::from_utf8_lossy(args[0]).to_uppercase(),
-        }),
+        _ => Err(CmdError::subcommand_syntax(args)),
     }
 }
 
@@ -235,8 +235,6 @@ fn help(s: &mut Server, key: usize) -> CmdResult {
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
-        "SET-DISABLE-DENY-SCRIPTS <0|1>",
-        "    Allow or disallow commands flagged noscript to run from scripts.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",

@@ -15,10 +15,7 @@ pub const COMMANDS: &[(&str, ServerHandler)] = &[("function|flush", flush)];
 /// `FUNCTION FLUSH [ASYNC|SYNC]`
 fn flush(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::SubcommandSyntax {
-            sub: String::from_utf8_lossy(args[1]).into_owned(),
-            cmd: "FUNCTION".into(),
-        });
+        return Err(CmdError::subcommand_syntax(args));
     }
     match args.get(2) {
         None => {}

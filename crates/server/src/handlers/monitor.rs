@@ -57,13 +57,13 @@ impl Server {
             c.addr
         )
         .into_bytes();
-        let redact_from = match args.first().map(|a| a.to_ascii_lowercase()) {
-            Some(n) if n == b"auth" => 1,
-            _ => usize::MAX,
-        };
+        // Secrets (AUTH, HELLO AUTH, CONFIG SET requirepass, ...) are shown
+        // as "(redacted)", exactly where SLOWLOG hides them.
+        let redacted =
+            crate::slowlog::redacted_positions(args, |name| self.config_is_sensitive(name));
         for (i, a) in args.iter().enumerate() {
             line.push(b' ');
-            if i >= redact_from {
+            if redacted.contains(&i) {
                 push_repr(&mut line, b"(redacted)");
             } else {
                 push_repr(&mut line, a);

@@ -50,7 +50,7 @@ fn count(s: &Server, key: usize, kind: Kind) -> i64 {
 
 fn confirm(s: &mut Server, key: usize, what: &[u8], name: Option<&[u8]>, kind: Kind) {
     let n = count(s, key, kind);
-    reply(s, key, |r| {
+    s.write_push(key, |r| {
         r.push(3);
         r.bulk(what);
         match name {

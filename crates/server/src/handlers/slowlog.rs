@@ -22,10 +22,7 @@ const DEFAULT_COUNT: usize = 10;
 /// `[id, unix time, microseconds, [args], client address, client name]`.
 fn get(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::SubcommandSyntax {
-            sub: String::from_utf8_lossy(&args[1][..args[1].len().min(128)]).into_owned(),
-            cmd: String::from_utf8_lossy(args[0]).to_uppercase(),
-        });
+        return Err(CmdError::subcommand_syntax(args));
     }
     let count = match args.get(2) {
         None => DEFAULT_COUNT,

@@ -283,15 +283,6 @@ impl Conn {
         }
     }
 
-    /// Reads exactly `n` replies and returns their bytes, concatenated.
-    pub fn read_replies(&mut self, n: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            out.extend(self.read_raw());
-        }
-        out
-    }
-
     /// Sends a command given as raw byte arguments and returns the exact
     /// reply bytes (for binary-safe arguments).
     pub fn cmd_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
@@ -364,6 +355,11 @@ fn approx_equal(a: &Frame, b: &Frame) -> bool {
 fn sorted_elements(raw: &[u8]) -> (u8, Vec<String>) {
     let items = match frame_of(raw) {
         Frame::Array(v) | Frame::Set(v) | Frame::Push(v) => v,
+        // A map's entries, each compared as a whole (HGETALL in RESP3).
+        Frame::Map(pairs) => pairs
+            .into_iter()
+            .map(|(k, v)| Frame::Array(vec![k, v]))
+            .collect(),
         other => vec![other],
     };
     let mut text: Vec<String> = items.iter().map(|f| format!("{f:?}")).collect();
@@ -371,10 +367,17 @@ fn sorted_elements(raw: &[u8]) -> (u8, Vec<String>) {
     (raw[0], text)
 }
 
-/// Runs a SCAN-like command (cursor at argument index 1) to completion and
-/// returns the sorted union of keys, or the first error's bytes.
+/// Runs a SCAN-like command to completion and returns the sorted union of
+/// the elements it returned, or the first error's bytes. The cursor is
+/// argument 1 for SCAN and argument 2 (after the key) for HSCAN, SSCAN
+/// and ZSCAN.
 pub fn scan_union(conn: &mut Conn, args: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Vec<u8>> {
     let mut args = args.to_vec();
+    let cursor_at = if args[0].eq_ignore_ascii_case(b"scan") {
+        1
+    } else {
+        2
+    };
     let mut keys = std::collections::BTreeSet::new();
     for _ in 0..100_000 {
         let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
@@ -394,7 +397,7 @@ pub fn scan_union(conn: &mut Conn, args: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Vec
         if cursor == b"0" {
             return Ok(keys.into_iter().collect());
         }
-        args[1] = cursor.clone();
+        args[cursor_at] = cursor.clone();
     }
     panic!("SCAN did not finish in 100000 calls");
 }

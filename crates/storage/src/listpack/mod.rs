@@ -30,16 +30,15 @@ mod oracle_tests;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod view;
 
 use std::fmt;
 
-use encoding::{
-    backlen_size, decode_backlen, encoded_size, read, Prepared, EOF, HDR_SIZE, NUMELE_UNKNOWN,
-};
-use lodestone_protocol::num::parse_i64;
+use encoding::{backlen_size, decode_backlen, read, Prepared, EOF, HDR_SIZE, NUMELE_UNKNOWN};
 
 pub use entry::LpEntry;
 pub use validate::validate;
+pub use view::ListpackRef;
 
 /// A listpack: a serialized sequence of strings and integers.
 ///
@@ -81,6 +80,49 @@ impl Listpack {
         let header = count.min(NUMELE_UNKNOWN as usize) as u16;
         bytes[4..6].copy_from_slice(&header.to_le_bytes());
         Some(Listpack { buf: bytes, count })
+    }
+
+    /// Adopts bytes taken from [`Self::into_bytes`] of a listpack this
+    /// process built, without validating them again (a collection that
+    /// stores its listpack as bare bytes rebuilds the `Listpack` to edit
+    /// it). Untrusted bytes go through [`Self::from_bytes`].
+    pub(crate) fn from_trusted(buf: Vec<u8>) -> Listpack {
+        let count = ListpackRef::new(&buf).len();
+        Listpack { buf, count }
+    }
+
+    /// Read-only view of this listpack (see [`ListpackRef`]).
+    pub fn view(&self) -> ListpackRef<'_> {
+        ListpackRef::with_count(&self.buf, self.count)
+    }
+
+    /// Adopts bytes that [`Listpack::into_bytes`] produced, without
+    /// validating them again: for owners that keep a listpack in a smaller
+    /// form between edits (a list value holds a bare boxed slice, as small
+    /// as Redis's pointer) and cannot pay a full walk per edit. The count
+    /// comes from the header, or from a walk when the header says
+    /// "unknown". Bytes of any other origin must go through
+    /// [`Listpack::from_bytes`]: malformed bytes here make later calls panic.
+    pub fn from_trusted_bytes(bytes: Vec<u8>) -> Listpack {
+        debug_assert!(
+            bytes.len() > HDR_SIZE && bytes.last() == Some(&EOF),
+            "listpack bytes without header or terminator"
+        );
+        let header = u16::from_le_bytes([bytes[4], bytes[5]]);
+        let mut lp = Listpack {
+            buf: bytes,
+            count: header as usize,
+        };
+        if header == NUMELE_UNKNOWN {
+            let mut count = 0;
+            let mut pos = lp.first();
+            while let Some(p) = pos {
+                count += 1;
+                pos = lp.next(p);
+            }
+            lp.count = count;
+        }
+        lp
     }
 
     /// The serialized form, exactly as Redis stores it in RDB files.
@@ -137,19 +179,18 @@ impl Listpack {
 
     /// Position of the first element, `None` when empty.
     pub fn first(&self) -> Option<usize> {
-        (self.buf[HDR_SIZE] != EOF).then_some(HDR_SIZE)
+        self.view().first()
     }
 
     /// Position of the last element, `None` when empty. Constant time: it
     /// reads the last entry's backlen.
     pub fn last(&self) -> Option<usize> {
-        self.prev(self.buf.len() - 1)
+        self.view().last()
     }
 
     /// Position of the element after `pos`, `None` at the end.
     pub fn next(&self, pos: usize) -> Option<usize> {
-        let next = pos + self.entry_size(pos);
-        (self.buf[next] != EOF).then_some(next)
+        self.view().next(pos)
     }
 
     /// Position of the element before `pos` (which may also be the
@@ -162,45 +203,22 @@ impl Listpack {
     /// (-1 is the last), like `lpSeek`; `None` out of range. Walks from
     /// whichever end is nearer.
     pub fn seek(&self, index: i64) -> Option<usize> {
-        let idx = self.normalize_index(index)?;
-        if idx > self.count / 2 {
-            let mut pos = self.last()?;
-            for _ in idx + 1..self.count {
-                pos = self.prev(pos)?;
-            }
-            Some(pos)
-        } else {
-            let mut pos = self.first()?;
-            for _ in 0..idx {
-                pos = self.next(pos)?;
-            }
-            Some(pos)
-        }
+        self.view().seek(index)
     }
 
     /// The element at `pos`.
     pub fn get(&self, pos: usize) -> LpEntry<'_> {
-        self.debug_check(pos);
-        read(&self.buf[pos..]).0
+        self.view().get(pos)
     }
 
     /// Size in bytes of the whole entry at `pos`, backlen included.
     pub fn entry_size(&self, pos: usize) -> usize {
-        self.debug_check(pos);
-        match encoded_size(&self.buf[pos..]) {
-            Some(encoded) => encoded + backlen_size(encoded),
-            None => unreachable!("listpack buffer holds only valid entries"),
-        }
+        self.view().entry_size(pos)
     }
 
     /// Iterates over the elements, from either end.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            buf: &self.buf,
-            front: HDR_SIZE,
-            back: self.last().unwrap_or(HDR_SIZE),
-            remaining: self.count,
-        }
+        self.view().iter()
     }
 
     /// Searches from `start` for an element equal to `value`, comparing
@@ -209,27 +227,7 @@ impl Listpack {
     /// Integer elements match `value` by parsing it once, not by formatting
     /// each integer.
     pub fn find(&self, start: usize, value: &[u8], skip: usize) -> Option<usize> {
-        let as_int = parse_i64(value);
-        let mut pos = start;
-        let mut to_skip = 0;
-        while self.buf[pos] != EOF {
-            if to_skip > 0 {
-                to_skip -= 1;
-                pos += self.entry_size(pos);
-                continue;
-            }
-            let (entry, encoded) = read(&self.buf[pos..]);
-            let hit = match entry {
-                LpEntry::Str(s) => s == value,
-                LpEntry::Int(v) => as_int == Some(v),
-            };
-            if hit {
-                return Some(pos);
-            }
-            to_skip = skip;
-            pos += encoded + backlen_size(encoded);
-        }
-        None
+        self.view().find(start, value, skip)
     }
 
     // ----- edits ------------------------------------------------------

@@ -8,7 +8,7 @@
 
 use super::sha1::{self, LEN};
 use crate::server::Server;
-use lodestone_storage::{Db, KeyEntry};
+use lodestone_storage::{Db, KeyEntry, Value};
 
 /// A digest being built.
 pub type Digest = [u8; LEN];
@@ -30,8 +30,8 @@ fn mix(digest: &mut Digest, data: &[u8]) {
 }
 
 /// Adds a value to `digest`: its type, its content and whether the key
-/// has a time to live. Strings are the only values today; a collection
-/// type contributes its elements here when it is added.
+/// has a time to live. Strings contribute their bytes and collection
+/// types their elements, each as Redis's `xorObjectDigest` does.
 fn mix_value(digest: &mut Digest, db: &Db, entry: &KeyEntry) {
     let kind = entry.value.kind().name();
     let type_no = TYPE_NAMES.iter().position(|n| *n == kind).unwrap_or(0) as u32;
@@ -39,6 +39,44 @@ fn mix_value(digest: &mut Digest, db: &Db, entry: &KeyEntry) {
     let mut scratch = itoa::Buffer::new();
     if let Some(bytes) = entry.value.string_bytes(&mut scratch) {
         mix(digest, bytes);
+    }
+    if let Value::Hash(h) = &entry.value {
+        // Each field/value pair is mixed on its own and XORed in: pair
+        // order (which differs between encodings) does not matter.
+        for (field, value) in h.iter() {
+            let mut pair = [0u8; LEN];
+            field.with_bytes(|f| mix(&mut pair, f));
+            value.with_bytes(|v| mix(&mut pair, v));
+            xor(digest, &pair);
+        }
+    }
+    if let Value::List(list) = &entry.value {
+        // Elements are mixed in order: order is part of a list.
+        list.for_each(|e| e.with_bytes(|b| mix(digest, b)));
+    }
+    if let Value::Set(set) = &entry.value {
+        // Members are XORed in one by one: their order does not matter.
+        for m in set.iter() {
+            m.with_bytes(|m| xor(digest, m));
+        }
+    }
+    if let Value::ZSet(z) = &entry.value {
+        // Each member and its score (as `fpconv_dtoa` prints it) are mixed
+        // on their own and XORed in, as for hash fields.
+        let mut text = Vec::with_capacity(24);
+        for (member, score) in z.iter() {
+            let mut pair = [0u8; LEN];
+            member.with_bytes(|m| mix(&mut pair, m));
+            text.clear();
+            let score = score.value();
+            if score == 0.0 || !score.is_finite() {
+                lodestone_protocol::num::push_double(&mut text, score);
+            } else {
+                lodestone_protocol::num::push_shortest(&mut text, score);
+            }
+            mix(&mut pair, &text);
+            xor(digest, &pair);
+        }
     }
     if db.expire_of(entry).is_some() {
         xor(digest, b"!!expire!!");

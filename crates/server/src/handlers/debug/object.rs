@@ -76,8 +76,12 @@ pub(super) fn object(s: &mut Server, key: usize, name: &[u8]) -> CmdResult {
         Value::Int(n) if shared && (0..SHARED_INTEGERS).contains(n) => SHARED_REFCOUNT,
         _ => 1,
     };
+    let extra = match value {
+        Value::List(l) => l.debug_summary().unwrap_or_default(),
+        _ => String::new(),
+    };
     let line = format!(
-        "Value at:{:p} refcount:{refcount} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        "Value at:{:p} refcount:{refcount} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{extra}",
         value as *const Value,
         value.encoding_name(),
         serialized_len(value, compression),

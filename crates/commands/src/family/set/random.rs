@@ -1,0 +1,146 @@
+//! SPOP and SRANDMEMBER (Redis's `spopCommand`, `spopWithCountCommand`,
+//! `srandmemberCommand` and `srandmemberWithCountCommand`). The sampling
+//! strategies, which decide the encoding of what SPOP leaves, are the
+//! storage layer's ([`lodestone_storage::set`]).
+
+use super::{algebra, delete_emptied, read_set, reply_member, CmdError, CmdResult, Ctx};
+use crate::args::int;
+use lodestone_storage::notify::{GENERIC, SET};
+use lodestone_storage::Value;
+
+/// `SPOP key [count]`: one random member (removed), or with a count a set
+/// of up to `count` distinct ones. A set emptied this way is deleted.
+pub(super) fn spop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
+    match args.len() {
+        2 => {}
+        3 => return spop_with_count(ctx, args),
+        _ => return Err(CmdError::Syntax),
+    }
+    let key = args[1];
+    let db = ctx.db;
+    let ks = ctx.engine.shard_for(key);
+    let (popped, emptied) = match ks.lookup_write(db, key) {
+        None => {
+            ctx.out.null();
+            return Ok(());
+        }
+        Some(Value::Set(s)) => (s.pop_random(), s.is_empty()),
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    ks.notify(SET, "spop", db, key);
+    match popped {
+        Some(m) => reply_member(ctx.out, m.as_member()),
+        None => ctx.out.null(),
+    }
+    if emptied {
+        delete_emptied(ks, db, key);
+        ks.notify(GENERIC, "del", db, key);
+    }
+    ks.signal_modified(db, key);
+    ks.dirty += 1;
+    Ok(())
+}
+
+/// `SPOP key count`. A count covering the set replies with it whole (as a
+/// union of the one key, like Redis) and deletes the key; a smaller count
+/// pops random members with the strategy that decides what encoding the
+/// rest ends up in (see `Set::pop_many`).
+fn spop_with_count(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
+    let key = args[1];
+    // Redis's getPositiveLongFromObjectOrReply: one message for both a
+    // negative count and one that is not a number.
+    let count = int(args[2])
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or(CmdError::MustBePositive)?;
+    let db = ctx.db;
+    let ks = ctx.engine.shard_for(key);
+    let limits = ks.config.set_limits;
+    let size = match ks.lookup_write(db, key) {
+        None => {
+            ctx.out.set(0);
+            return Ok(());
+        }
+        Some(Value::Set(s)) => s.len(),
+        Some(_) => return Err(CmdError::WrongType),
+    };
+    if count == 0 {
+        ctx.out.set(0);
+        return Ok(());
+    }
+    ks.notify(SET, "spop", db, key);
+    ks.dirty += count.min(size) as u64;
+    if count >= size {
+        // Redis replies through SUNION, which reads the key again.
+        if let Some(Value::Set(s)) = ks.lookup_read(db, key) {
+            let whole = algebra::union_of(s, limits);
+            ctx.out.set(whole.len());
+            whole.iter().for_each(|m| reply_member(ctx.out, m));
+        }
+        delete_emptied(ks, db, key);
+        ks.notify(GENERIC, "del", db, key);
+        ks.signal_modified(db, key);
+        return Ok(());
+    }
+    if let Some(Value::Set(s)) = ks.lookup_write(db, key) {
+        ctx.out.set(count);
+        s.pop_many(count, limits, |m| reply_member(ctx.out, m));
+    }
+    ks.signal_modified(db, key);
+    Ok(())
+}
+
+/// `SRANDMEMBER key [count]`: one random member, or with a count an array
+/// of random members: distinct ones (at most the set's size) for a
+/// positive count, `|count|` independent picks for a negative one.
+pub(super) fn srandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
+    let key = args[1];
+    let db = ctx.db;
+    match args.len() {
+        2 => {
+            let set = read_set(ctx.engine.shard_for(key), db, key)?;
+            match set.and_then(|s| s.random()) {
+                Some(m) => reply_member(ctx.out, m),
+                None => ctx.out.null(),
+            }
+            return Ok(());
+        }
+        3 => {}
+        _ => return Err(CmdError::Syntax),
+    }
+    let count = int(args[2])?;
+    if count == i64::MIN {
+        return Err(CmdError::OutOfRangeBetween(-i64::MAX, i64::MAX));
+    }
+    let set = read_set(ctx.engine.shard_for(key), db, key)?;
+    let Some(set) = set else {
+        ctx.out.array(0);
+        return Ok(());
+    };
+    if count == 0 {
+        ctx.out.array(0);
+    } else if count < 0 || count == 1 {
+        let picks = count.unsigned_abs();
+        let mark = ctx.out.len();
+        // Picks with repeats are unbounded by the set: a reply of (nearly)
+        // unlimited picks would exhaust memory, so it stops at the size
+        // limit of a single bulk reply.
+        let limit = ctx.settings.proto_max_bulk_len.max(0) as usize;
+        let mut too_big = false;
+        ctx.out.array(usize::try_from(picks).unwrap_or(usize::MAX));
+        set.random_members(picks, |m| {
+            reply_member(ctx.out, m);
+            too_big = ctx.out.len() - mark > limit;
+            !too_big
+        });
+        if too_big {
+            ctx.out.truncate(mark);
+            return Err(CmdError::ReplyTooLarge);
+        }
+    } else {
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        ctx.out.array(count.min(set.len()));
+        set.random_distinct(count, |m| reply_member(ctx.out, m));
+    }
+    Ok(())
+}
