@@ -21,6 +21,9 @@ pub struct Settings {
     /// True when `maxmemory-policy` lets integer values be shared (affects
     /// only `OBJECT REFCOUNT`).
     pub shared_integers: bool,
+    /// `hll-sparse-max-bytes`: the size past which a sparse HyperLogLog
+    /// becomes dense.
+    pub hll_sparse_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
             lazyfree_lazy_user_del: false,
             lazyfree_lazy_user_flush: false,
             shared_integers: true,
+            hll_sparse_max_bytes: lodestone_storage::hll::DEFAULT_SPARSE_MAX_BYTES,
         }
     }
 }

@@ -98,6 +98,21 @@ pub enum CmdError {
     StringTooLong,
     /// SETRANGE/GETRANGE style offset out of range.
     OffsetOutOfRange,
+    /// A bit offset that is negative, not an integer, or past
+    /// `proto-max-bulk-len` (SETBIT, GETBIT, BITFIELD).
+    BitOffset,
+    /// SETBIT with a value other than 0 or 1.
+    BitValue,
+    /// BITPOS looking for a bit other than 0 or 1.
+    BitNotBinary,
+    /// BITOP NOT with other than one source key.
+    BitopNotOneKey,
+    /// BITFIELD type other than `i1`..`i64` or `u1`..`u63`.
+    BitfieldType,
+    /// BITFIELD OVERFLOW with a mode other than WRAP, SAT or FAIL.
+    BitfieldOverflowType,
+    /// BITFIELD_RO with SET or INCRBY.
+    BitfieldReadOnly,
     /// A database number outside `databases`.
     DbIndexOutOfRange,
     /// A numeric argument must be positive.
@@ -213,6 +228,18 @@ pub enum CmdError {
     Shutdown(String),
     /// LCS arguments are not strings.
     LcsNotStrings,
+    /// An HLL command on a string that is not a HyperLogLog.
+    HllNotValid,
+    /// A HyperLogLog whose sparse registers do not decode (`INVALIDOBJ`).
+    HllCorrupt,
+    /// PFDEBUG on a key that does not exist.
+    HllNoSuchKey,
+    /// PFDEBUG DECODE of a dense HyperLogLog.
+    HllNotSparse,
+    /// PFDEBUG with an unknown subcommand; carries it as the client sent it.
+    PfdebugUnknownSubcommand(Vec<u8>),
+    /// PFSELFTEST found a fault; carries Redis's `TESTFAILED ...` text.
+    HllSelfTestFailed(String),
     /// A pattern or value too long for what the command accepts; carries the text.
     InvalidArgument(String),
     /// COMMAND GETKEYS on a command without keys.
@@ -230,6 +257,28 @@ pub enum CmdError {
     /// An error whose whole text, code included, the client chose (DEBUG
     /// ERROR); CR and LF are sent as spaces.
     Verbatim(String),
+    /// EVALSHA of a script not in the cache.
+    NoScript,
+    /// EVAL numkeys above the number of arguments.
+    NumKeysTooMany,
+    /// EVAL numkeys below zero.
+    NumKeysNegative,
+    /// EVAL_RO/EVALSHA_RO of a script whose shebang allows writes.
+    WriteScriptReadOnlyCommand,
+    /// SCRIPT FLUSH with a mode other than SYNC/ASYNC.
+    ScriptFlushMode,
+    /// SCRIPT KILL / FUNCTION KILL with no script running.
+    NotBusy,
+    /// A command other than SCRIPT KILL / SHUTDOWN NOSAVE while an EVAL
+    /// script is over `busy-reply-threshold`.
+    BusyScript,
+    /// The same while a function runs.
+    BusyFunction,
+    /// SCRIPT KILL of a script that already wrote.
+    Unkillable,
+    /// A script failed; carries the whole error text, code included, as
+    /// the script or the Lua runtime produced it (bytes, as Lua strings).
+    Script(Vec<u8>),
     /// An option was given twice or with its incompatible twin; carries Redis's text.
     Conflict(&'static str),
     /// The server refuses writes (replica, MISCONF, ...); carries Redis's text.
@@ -305,6 +354,12 @@ impl CmdError {
                 cmd,
                 b" HELP.",
             ]),
+            CmdError::Script(text) => Cow::Owned(text.clone()),
+            CmdError::PfdebugUnknownSubcommand(sub) => join(&[
+                b"ERR Unknown PFDEBUG subcommand '",
+                c_str(sub, usize::MAX),
+                b"'",
+            ]),
             other => match other.message() {
                 Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
                 Cow::Owned(s) => Cow::Owned(s.into_bytes()),
@@ -362,6 +417,13 @@ impl CmdError {
             InvalidExpireTime(cmd) => format!("ERR invalid expire time in '{cmd}' command").into(),
             StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)".into(),
             OffsetOutOfRange => "ERR offset is out of range".into(),
+            BitOffset => "ERR bit offset is not an integer or out of range".into(),
+            BitValue => "ERR bit is not an integer or out of range".into(),
+            BitNotBinary => "ERR The bit argument must be 1 or 0.".into(),
+            BitopNotOneKey => "ERR BITOP NOT must be called with a single source key.".into(),
+            BitfieldType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.".into(),
+            BitfieldOverflowType => "ERR Invalid OVERFLOW type specified".into(),
+            BitfieldReadOnly => "ERR BITFIELD_RO only supports the GET subcommand".into(),
             DbIndexOutOfRange => "ERR DB index is out of range".into(),
             MustBePositive => "ERR value is out of range, must be positive".into(),
             ValueOutOfRange(tail) => format!("ERR {tail}").into(),
@@ -369,7 +431,10 @@ impl CmdError {
                 format!("ERR value is out of range, value must between {min} and {max}").into()
             }
             WrongArity(cmd) => format!("ERR wrong number of arguments for '{cmd}' command").into(),
-            UnknownCommand { .. } | UnknownSubcommand { .. } | SubcommandSyntax { .. } => {
+            UnknownCommand { .. }
+            | UnknownSubcommand { .. }
+            | SubcommandSyntax { .. }
+            | PfdebugUnknownSubcommand(_) => {
                 String::from_utf8_lossy(&self.message_bytes()).into_owned().into()
             }
             ExpireNxConflict => "ERR NX and XX, GT or LT options at the same time are not compatible".into(),
@@ -419,6 +484,11 @@ impl CmdError {
             NoConfigFile => "ERR The server is running without a config file".into(),
             ConfigRewriteFailed(reason) => format!("ERR Rewriting config file: {reason}").into(),
             LcsNotStrings => "ERR The specified keys must contain string values".into(),
+            HllNotValid => "WRONGTYPE Key is not a valid HyperLogLog string value.".into(),
+            HllCorrupt => "INVALIDOBJ Corrupted HLL object detected".into(),
+            HllNoSuchKey => "ERR The specified key does not exist".into(),
+            HllNotSparse => "ERR HLL encoding is not sparse".into(),
+            HllSelfTestFailed(text) => format!("ERR {text}").into(),
             NoKeyArguments => "ERR The command has no key arguments".into(),
             InvalidKeyArguments => "ERR Invalid arguments specified for command".into(),
             InvalidCommandSpecified => "ERR Invalid command specified".into(),
@@ -428,6 +498,18 @@ impl CmdError {
             // The writer strips one leading '-': keep the client's own.
             Verbatim(text) => format!("-{text}").into(),
             Conflict(text) => format!("ERR {text}").into(),
+            NoScript => "NOSCRIPT No matching script. Please use EVAL.".into(),
+            NumKeysTooMany => "ERR Number of keys can't be greater than number of args".into(),
+            NumKeysNegative => "ERR Number of keys can't be negative".into(),
+            WriteScriptReadOnlyCommand => {
+                "ERR Can not execute a script with write flag using *_ro command.".into()
+            }
+            ScriptFlushMode => "ERR SCRIPT FLUSH only support SYNC|ASYNC option".into(),
+            NotBusy => "NOTBUSY No scripts in execution right now.".into(),
+            BusyScript => "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.".into(),
+            BusyFunction => "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.".into(),
+            Unkillable => "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.".into(),
+            Script(text) => String::from_utf8_lossy(text).into_owned().into(),
         }
     }
 }

@@ -32,6 +32,8 @@ pub fn handlers() -> impl Iterator<Item = (&'static str, Handler)> {
         family::list::COMMANDS,
         family::set::COMMANDS,
         family::zset::COMMANDS,
+        family::hyperloglog::COMMANDS,
+        family::bitmap::COMMANDS,
     ]
     .into_iter()
     .flat_map(|list| list.iter().copied())

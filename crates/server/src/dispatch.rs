@@ -170,9 +170,21 @@ impl Server {
             let e = CmdError::OnlySubscribeAllowed(String::from_utf8_lossy(args[0]).to_lowercase());
             return self.reject(key, Some(id), e);
         }
+        if let Some(busy) = &self.busy_script {
+            if cmd_flags & cmdflags::ALLOW_BUSY == 0 {
+                let e = if busy.eval {
+                    CmdError::BusyScript
+                } else {
+                    CmdError::BusyFunction
+                };
+                return self.reject(key, Some(id), e);
+            }
+        }
         if let Some(p) = self.pause {
-            let writes = cmd_flags & (cmdflags::WRITE | cmdflags::MAY_REPLICATE) != 0
-                || (top_name == "exec" && self.multi_has_writes(key));
+            let writes = match crate::scripting::declared_writes(self, top_name, args) {
+                Some(w) => w,
+                None => cmd_flags & (cmdflags::WRITE | cmdflags::MAY_REPLICATE) != 0,
+            } || (top_name == "exec" && self.multi_has_writes(key));
             if !p.write_only || writes {
                 if let Some(c) = self.clients.get_mut(key) {
                     c.flags |= flags::PAUSED;

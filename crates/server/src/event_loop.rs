@@ -140,6 +140,12 @@ impl Server {
                     Token(key) => self.client_event(key, event),
                 }
             }
+            for key in std::mem::take(&mut self.to_reread) {
+                if self.clients.contains(key) {
+                    self.read_from_client(key);
+                    self.process_input(key);
+                }
+            }
             self.resume_clients();
             if self.now_ms >= next_tick_ms {
                 let cron_start = std::time::Instant::now();
@@ -164,6 +170,66 @@ impl Server {
             if self.exit_now {
                 return Ok(());
             }
+        }
+    }
+
+    /// Serves other clients while a busy script holds the keyspace thread
+    /// (Redis's `processEventsWhileBlocked`): accepts connections, reads
+    /// and runs commands (most are refused with BUSY by `run_command`) and
+    /// writes replies. The client running the script is left alone; its
+    /// socket is read again after the script ends.
+    ///
+    /// With `sweep`, every other client's socket is also read: readiness
+    /// the main loop had already taken from the poller (the same batch as
+    /// the script's command) would otherwise wait for the script to end.
+    pub fn process_events_while_blocked(&mut self, running: usize, sweep: bool) {
+        let mut events = Events::with_capacity(256);
+        if self.poll.poll(&mut events, Some(Duration::ZERO)).is_err() {
+            return;
+        }
+        for event in events.iter() {
+            match event.token() {
+                // Signals are picked up by the main loop after the script.
+                SIGNAL_TOKEN => {}
+                Token(t) if t >= LISTENER_BASE => self.accept(t - LISTENER_BASE),
+                Token(key) if key == running => self.to_reread.push(key),
+                Token(key) => self.client_event(key, event),
+            }
+        }
+        if sweep {
+            let keys: Vec<usize> = self.clients.iter().map(|(k, _)| k).collect();
+            for key in keys.into_iter().filter(|&k| k != running) {
+                if self.clients.contains(key) {
+                    self.read_from_client(key);
+                    self.process_input(key);
+                }
+            }
+        }
+        self.flush_pending_writes(Some(running));
+        let closing = std::mem::take(&mut self.to_close);
+        for key in closing {
+            if key == running {
+                self.to_close.push(key);
+            } else {
+                self.close_client(key);
+            }
+        }
+    }
+
+    /// Writes the output of every client scheduled for writing, except
+    /// `keep` (the client running a busy script), which stays scheduled.
+    fn flush_pending_writes(&mut self, keep: Option<usize>) {
+        let pending = std::mem::take(&mut self.pending_writes);
+        for key in pending {
+            if Some(key) == keep {
+                self.pending_writes.push(key);
+                continue;
+            }
+            if let Some(c) = self.clients.get_mut(key) {
+                c.pending_write = false;
+            }
+            self.write_to_client(key);
+            self.enforce_output_limits(key);
         }
     }
 
@@ -369,14 +435,7 @@ impl Server {
             }
             self.publish_keyspace_notifications();
         }
-        let pending = std::mem::take(&mut self.pending_writes);
-        for key in pending {
-            if let Some(c) = self.clients.get_mut(key) {
-                c.pending_write = false;
-            }
-            self.write_to_client(key);
-            self.enforce_output_limits(key);
-        }
+        self.flush_pending_writes(None);
         let closing = std::mem::take(&mut self.to_close);
         for key in closing {
             self.close_client(key);

@@ -17,6 +17,7 @@ pub mod log;
 pub mod memory;
 pub mod pause;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod slowlog;
 pub mod stats;

@@ -27,6 +27,9 @@ use std::time::Instant;
 pub struct Runtime {
     /// `hz`: server ticks per second.
     pub hz: u32,
+    /// `busy-reply-threshold` (`lua-time-limit`), ms: a script running
+    /// longer makes the server serve other clients with BUSY errors.
+    pub busy_reply_threshold_ms: i64,
     /// `maxclients`.
     pub maxclients: usize,
     /// `timeout`: idle seconds before a client is closed (0: never).
@@ -149,6 +152,17 @@ pub struct Server {
     pub last_lookup: Option<(Vec<u8>, usize)>,
     /// True while ready keys are being served (no re-entry).
     pub serving_ready_keys: bool,
+    /// The Lua interpreter and script cache, created on first use (and
+    /// taken out while a script runs, so its bridge can hold the server).
+    pub scripting: Option<crate::scripting::ScriptEngine>,
+    /// True while a script runs (its commands show as `lua` in MONITOR).
+    pub in_script: bool,
+    /// A script running past `busy-reply-threshold`: other clients get
+    /// BUSY until it ends or is killed.
+    pub busy_script: Option<crate::scripting::busy::BusyScript>,
+    /// Clients whose socket events were set aside while they ran a busy
+    /// script; read again once it ends.
+    pub to_reread: Vec<usize>,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -247,6 +261,10 @@ impl Server {
             current_client: None,
             last_lookup: None,
             serving_ready_keys: false,
+            scripting: None,
+            in_script: false,
+            busy_script: None,
+            to_reread: Vec::new(),
         };
         server.apply_all_config();
         Ok(server)
@@ -263,6 +281,7 @@ impl Server {
         self.settings.proto_max_bulk_len = c.int("proto-max-bulk-len");
         self.settings.lazyfree_lazy_user_del = c.bool("lazyfree-lazy-user-del");
         self.settings.lazyfree_lazy_user_flush = c.bool("lazyfree-lazy-user-flush");
+        self.settings.hll_sparse_max_bytes = c.int("hll-sparse-max-bytes").max(0) as usize;
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =
@@ -333,6 +352,7 @@ impl Server {
 fn runtime_from(c: &Config) -> Runtime {
     Runtime {
         hz: c.int("hz").clamp(1, 500) as u32,
+        busy_reply_threshold_ms: c.int("busy-reply-threshold"),
         maxclients: c.int("maxclients").max(1) as usize,
         timeout_secs: c.int("timeout"),
         query_buffer_limit: c.int("client-query-buffer-limit") as usize,

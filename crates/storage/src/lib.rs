@@ -13,6 +13,7 @@ pub mod dict;
 pub mod engine;
 pub mod expire;
 pub mod hash;
+pub mod hll;
 pub mod intset;
 pub mod keyspace;
 pub mod lazyfree;

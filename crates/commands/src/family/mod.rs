@@ -1,8 +1,10 @@
 //! Command families, one module per data type or concern, as Redis's
 //! `t_string.c`, `db.c`, `object.c`.
 
+pub mod bitmap;
 pub mod generic;
 pub mod hash;
+pub mod hyperloglog;
 pub mod list;
 pub mod object;
 pub mod set;

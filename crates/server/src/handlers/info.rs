@@ -380,20 +380,31 @@ fn memory_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "allocator_resident", alloc.resident);
     field(out, "total_system_memory", system);
     field(out, "total_system_memory_human", bytes_to_human(system));
-    // No scripting engine memory is accounted yet.
-    field(out, "used_memory_lua", 0);
-    field(out, "used_memory_vm_eval", 0);
-    field(out, "used_memory_lua_human", bytes_to_human(0));
-    field(out, "used_memory_scripts_eval", 0);
-    field(out, "number_of_cached_scripts", 0);
+    // The EVAL interpreter and its script cache (functions come later).
+    let (lua, scripts_eval, cached) = s.scripting.as_ref().map_or((0, 0, 0), |e| {
+        (
+            e.lua_memory() as u64,
+            e.scripts_memory as u64,
+            e.scripts.len(),
+        )
+    });
+    field(out, "used_memory_lua", lua);
+    field(out, "used_memory_vm_eval", lua);
+    field(out, "used_memory_lua_human", bytes_to_human(lua));
+    field(out, "used_memory_scripts_eval", scripts_eval);
+    field(out, "number_of_cached_scripts", cached);
     field(out, "number_of_functions", 0);
     field(out, "number_of_libraries", 0);
     field(out, "used_memory_vm_functions", 0);
-    field(out, "used_memory_vm_total", 0);
-    field(out, "used_memory_vm_total_human", bytes_to_human(0));
+    field(out, "used_memory_vm_total", lua);
+    field(out, "used_memory_vm_total_human", bytes_to_human(lua));
     field(out, "used_memory_functions", 0);
-    field(out, "used_memory_scripts", 0);
-    field(out, "used_memory_scripts_human", bytes_to_human(0));
+    field(out, "used_memory_scripts", scripts_eval);
+    field(
+        out,
+        "used_memory_scripts_human",
+        bytes_to_human(scripts_eval),
+    );
     field(out, "maxmemory", maxmemory);
     field(out, "maxmemory_human", bytes_to_human(maxmemory));
     field(

@@ -14,6 +14,7 @@ pub mod memory;
 pub mod monitor;
 pub mod multi;
 pub mod pubsub;
+pub mod scripting;
 pub mod shutdown;
 pub mod slowlog;
 
@@ -43,6 +44,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         config::COMMANDS,
         multi::COMMANDS,
         pubsub::COMMANDS,
+        scripting::COMMANDS,
         monitor::COMMANDS,
         shutdown::COMMANDS,
         function::COMMANDS,

@@ -49,12 +49,14 @@ impl Server {
             return;
         };
         let us = crate::server::unix_us();
+        // Commands run by a script are shown as coming from "lua".
+        let source = if self.in_script { "lua" } else { &c.addr };
         let mut line = format!(
             "+{}.{:06} [{} {}]",
             us / 1_000_000,
             us % 1_000_000,
             c.db,
-            c.addr
+            source
         )
         .into_bytes();
         // Secrets (AUTH, HELLO AUTH, CONFIG SET requirepass, ...) are shown

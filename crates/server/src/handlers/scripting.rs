@@ -1,0 +1,212 @@
+//! EVAL, EVALSHA, their read-only forms, and SCRIPT: the commands that run
+//! and manage cached Lua scripts (Redis's `eval.c`). The interpreter and
+//! the bridge are in [`crate::scripting`].
+
+use super::{reply, ServerHandler};
+use crate::scripting::run::{run_script, Outcome, RunState};
+use crate::scripting::ScriptEngine;
+use crate::server::Server;
+use lodestone_commands::args::{int, is};
+use lodestone_commands::help::reply_help;
+use lodestone_commands::{CmdError, CmdResult};
+
+/// Handlers of this family.
+pub const COMMANDS: &[(&str, ServerHandler)] = &[
+    ("eval", eval),
+    ("evalsha", evalsha),
+    ("eval_ro", eval_ro),
+    ("evalsha_ro", evalsha_ro),
+    ("script|load", script_load),
+    ("script|exists", script_exists),
+    ("script|flush", script_flush),
+    ("script|kill", script_kill),
+    ("script|help", script_help),
+];
+
+/// `EVAL script numkeys [key ...] [arg ...]`
+fn eval(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    eval_generic(s, key, args, false, false)
+}
+
+/// `EVALSHA sha1 numkeys [key ...] [arg ...]`
+fn evalsha(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    eval_generic(s, key, args, true, false)
+}
+
+/// `EVAL_RO script numkeys [key ...] [arg ...]`
+fn eval_ro(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    eval_generic(s, key, args, false, true)
+}
+
+/// `EVALSHA_RO sha1 numkeys [key ...] [arg ...]`
+fn evalsha_ro(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    eval_generic(s, key, args, true, true)
+}
+
+/// The interpreter, created on first use.
+fn engine(s: &mut Server) -> Result<&mut ScriptEngine, CmdError> {
+    if s.scripting.is_none() {
+        let engine =
+            ScriptEngine::new().map_err(|e| CmdError::Script(format!("ERR {e}").into_bytes()))?;
+        s.scripting = Some(engine);
+    }
+    s.scripting
+        .as_mut()
+        .ok_or_else(|| CmdError::Script(b"ERR scripting engine unavailable".to_vec()))
+}
+
+/// The common body of the EVAL family (Redis's `evalGenericCommand`).
+fn eval_generic(
+    s: &mut Server,
+    key: usize,
+    args: &[&[u8]],
+    by_sha: bool,
+    read_only: bool,
+) -> CmdResult {
+    // EVAL skips the usual after-command MONITOR feed so that it is shown
+    // before the commands its script runs, as Redis shows it.
+    if !s.monitors.is_empty() {
+        s.feed_monitors(key, args);
+    }
+    let numkeys = int(args[2])?;
+    if numkeys > (args.len() - 3) as i64 {
+        return Err(CmdError::NumKeysTooMany);
+    }
+    if numkeys < 0 {
+        return Err(CmdError::NumKeysNegative);
+    }
+    let numkeys = numkeys as usize;
+    let sha = if by_sha {
+        if args[1].len() != 40 {
+            return Err(CmdError::NoScript);
+        }
+        let sha = String::from_utf8_lossy(args[1]).to_ascii_lowercase();
+        if !engine(s)?.scripts.contains_key(&sha) {
+            return Err(CmdError::NoScript);
+        }
+        sha
+    } else {
+        engine(s)?
+            .create(args[1])
+            .map_err(|msg| CmdError::Script(format!("ERR {msg}").into_bytes()))?
+    };
+    let engine = s.scripting.take().ok_or(CmdError::NoScript)?;
+    let Some(script) = engine.scripts.get(&sha) else {
+        s.scripting = Some(engine);
+        return Err(CmdError::NoScript);
+    };
+    let flags = script.flags;
+    if !flags.compat && !flags.no_writes && read_only {
+        s.scripting = Some(engine);
+        return Err(CmdError::WriteScriptReadOnlyCommand);
+    }
+    let db = s.clients.get(key).map_or(0, |c| c.db);
+    let state = RunState {
+        caller: key,
+        db,
+        resp: 2,
+        read_only: read_only || (!flags.compat && flags.no_writes),
+        write_dirty: false,
+        repl_flags: 3,
+    };
+    let func = script.func.clone();
+    let keys = &args[3..3 + numkeys];
+    let argv = &args[3 + numkeys..];
+    let outcome = run_script(s, &engine, &func, &sha, keys, argv, state);
+    s.scripting = Some(engine);
+    match outcome {
+        Ok(Outcome::Replied) => Ok(()),
+        Ok(Outcome::Failed {
+            text,
+            already_counted: true,
+        }) => {
+            // The command inside the script counted this error already.
+            reply(s, key, |r| r.error_bytes(&text));
+            Ok(())
+        }
+        Ok(Outcome::Failed { text, .. }) => Err(CmdError::Script(text)),
+        Err(e) => Err(CmdError::Script(
+            format!("ERR Error running script {sha}, {e}").into_bytes(),
+        )),
+    }
+}
+
+/// `SCRIPT LOAD script`
+fn script_load(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    let sha = engine(s)?
+        .create(args[2])
+        .map_err(|msg| CmdError::Script(format!("ERR {msg}").into_bytes()))?;
+    reply(s, key, |r| r.bulk(sha.as_bytes()));
+    Ok(())
+}
+
+/// `SCRIPT EXISTS sha1 [sha1 ...]`
+fn script_exists(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    let found: Vec<bool> = {
+        let scripts = s.scripting.as_ref().map(|e| &e.scripts);
+        args[2..]
+            .iter()
+            .map(|sha| {
+                let sha = String::from_utf8_lossy(sha);
+                scripts.is_some_and(|m| m.contains_key(sha.as_ref()))
+            })
+            .collect()
+    };
+    reply(s, key, |r| {
+        r.array(found.len());
+        for f in found {
+            r.int(f as i64);
+        }
+    });
+    Ok(())
+}
+
+/// `SCRIPT FLUSH [ASYNC|SYNC]`: drops the cache and the interpreter with
+/// everything scripts left in it.
+fn script_flush(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
+    match args.len() {
+        2 => {}
+        3 if is(args[2], "SYNC") || is(args[2], "ASYNC") => {}
+        _ => return Err(CmdError::ScriptFlushMode),
+    }
+    s.scripting = None;
+    reply(s, key, |r| r.ok());
+    Ok(())
+}
+
+/// `SCRIPT KILL`: stops the busy EVAL script (it can only be sent while
+/// one is over `busy-reply-threshold`) unless it already wrote.
+fn script_kill(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
+    match s.busy_script.as_mut() {
+        None => Err(CmdError::NotBusy),
+        Some(b) if b.write_dirty => Err(CmdError::Unkillable),
+        Some(b) if !b.eval => Err(CmdError::BusyFunction),
+        Some(b) => {
+            b.kill_requested = true;
+            reply(s, key, |r| r.ok());
+            Ok(())
+        }
+    }
+}
+
+/// `SCRIPT HELP`
+fn script_help(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
+    const LINES: &[&str] = &[
+        "DEBUG (YES|SYNC|NO)",
+        "    Set the debug mode for subsequent scripts executed.",
+        "EXISTS <sha1> [<sha1> ...]",
+        "    Return information about the existence of the scripts in the script cache.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Flush the Lua scripts cache. Very dangerous on replicas.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the scripts cache.",
+        "    * SYNC: Synchronously flush the scripts cache.",
+        "KILL",
+        "    Kill the currently executing Lua script.",
+        "LOAD <script>",
+        "    Load a script into the scripts cache without executing it.",
+    ];
+    reply(s, key, |r| reply_help(r, "SCRIPT", LINES));
+    Ok(())
+}

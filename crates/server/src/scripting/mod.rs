@@ -1,0 +1,198 @@
+//! Lua scripting (EVAL and friends), as Redis 7.2 runs it: one Lua 5.1
+//! interpreter owned by the keyspace thread, a sandbox whose globals are
+//! read-only, a cache of compiled scripts by SHA1, and a bridge through
+//! which `redis.call` runs commands with the same checks and effects as a
+//! client's.
+//!
+//! The Lua side of the sandbox is `prelude.lua`; this module creates the
+//! interpreter, hands the prelude its Rust primitives, and keeps the
+//! handles the server drives scripts with. Running a script (the bridge to
+//! the server) is in [`run`]; value conversions are in [`convert`].
+
+pub mod busy;
+pub mod convert;
+mod rand48;
+pub mod run;
+pub mod shebang;
+mod trampoline;
+
+use crate::handlers::connection::REDIS_VERSION;
+use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use shebang::ScriptFlags;
+use std::collections::HashMap;
+
+/// The sandbox, compiled into the binary.
+const PRELUDE: &str = include_str!("prelude.lua");
+
+/// [`REDIS_VERSION`] as `0x00MMmmpp` (`redis.REDIS_VERSION_NUM`).
+const REDIS_VERSION_NUM: i64 = 0x0007_0206;
+
+/// A script in the cache.
+pub struct Script {
+    /// The compiled function.
+    pub func: Function,
+    /// Its source (SCRIPT LOAD / EVAL body), kept for memory accounting and
+    /// for replicating EVALSHA as EVAL later.
+    pub body: Vec<u8>,
+    /// Flags from its shebang line.
+    pub flags: ScriptFlags,
+}
+
+/// The interpreter and the script cache.
+pub struct ScriptEngine {
+    /// The interpreter.
+    pub lua: Lua,
+    /// Compiles a body into a sandboxed function (prelude `api.compile`).
+    compile: Function,
+    /// Runs a function under the error handler (prelude `api.run`).
+    pub(crate) runner: Function,
+    /// Sets KEYS and ARGV (prelude `api.set_keys_argv`).
+    pub(crate) set_keys_argv: Function,
+    /// Cached scripts by lower-case hex SHA1.
+    pub scripts: HashMap<String, Script>,
+    /// Bytes of script bodies in the cache (INFO `used_memory_scripts_eval`).
+    pub scripts_memory: usize,
+}
+
+/// Whether an EVAL-family request may write, as its script declares it
+/// (Redis's `evalGetCommandFlags`): `Some(false)` for a `no-writes` script,
+/// `Some(true)` for one with a shebang without it, `None` when the command
+/// table's flags decide (not a script command, no shebang, unknown SHA1).
+pub fn declared_writes(
+    server: &crate::server::Server,
+    command: &str,
+    args: &[&[u8]],
+) -> Option<bool> {
+    let by_sha = match command {
+        "eval" | "eval_ro" => false,
+        "evalsha" | "evalsha_ro" => true,
+        _ => return None,
+    };
+    let body = args.get(1)?;
+    let cached = |sha: &str| {
+        server
+            .scripting
+            .as_ref()
+            .and_then(|e| e.scripts.get(sha))
+            .map(|s| s.flags)
+    };
+    let flags = if by_sha {
+        cached(&String::from_utf8_lossy(body).to_ascii_lowercase())?
+    } else {
+        match cached(&sha1_hex(body)) {
+            Some(f) => f,
+            None => shebang::parse(body).ok()?.0,
+        }
+    };
+    (!flags.compat).then_some(!flags.no_writes)
+}
+
+/// The SHA1 of `body` as 40 lower-case hex digits, as script ids are.
+pub fn sha1_hex(body: &[u8]) -> String {
+    sha1_smol::Sha1::from(body).digest().to_string()
+}
+
+impl ScriptEngine {
+    /// A fresh interpreter with the sandbox set up and an empty cache.
+    pub fn new() -> mlua::Result<ScriptEngine> {
+        // SAFETY: the debug library is loaded only for the prelude, which
+        // keeps a private reference for its error handler and removes the
+        // global before any script runs.
+        let lua = unsafe {
+            Lua::unsafe_new_with(
+                StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
+                LuaOptions::default(),
+            )
+        };
+        let prims = lua.create_table()?;
+        prims.set("make_err", lua.create_function(make_err_fn)?)?;
+        for (name, func) in trampoline::FUNCTIONS {
+            // SAFETY: the trampolines follow the Lua C API contract.
+            prims.set(*name, unsafe { lua.create_c_function(*func)? })?;
+        }
+        prims.set("random", lua.create_function(rand48::random)?)?;
+        prims.set("randomseed", lua.create_function(rand48::randomseed)?)?;
+        prims.set("version", REDIS_VERSION)?;
+        prims.set("version_num", REDIS_VERSION_NUM)?;
+        prims.set("libs", lua.create_table()?)?;
+        let api: Table = lua.load(PRELUDE).set_name("@lodestone").call(prims)?;
+        Ok(ScriptEngine {
+            compile: api.get("compile")?,
+            runner: api.get("run")?,
+            set_keys_argv: api.get("set_keys_argv")?,
+            lua,
+            scripts: HashMap::new(),
+            scripts_memory: 0,
+        })
+    }
+
+    /// Compiles `body` and caches it under its SHA1 (already cached: the
+    /// cached one). Errors carry Redis's reply text without the code.
+    pub fn create(&mut self, body: &[u8]) -> Result<String, String> {
+        let sha = sha1_hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let (flags, shebang_len) = shebang::parse(body)?;
+        let source = self
+            .lua
+            .create_string(&body[shebang_len..])
+            .map_err(|e| e.to_string())?;
+        let (func, msg): (Option<Function>, Option<mlua::String>) = self
+            .compile
+            .call((source, "@user_script"))
+            .map_err(|e| e.to_string())?;
+        let Some(func) = func else {
+            let msg = msg.map(|m| m.to_string_lossy()).unwrap_or_default();
+            return Err(format!("Error compiling script (new function): {msg}"));
+        };
+        self.scripts_memory += body.len() + sha.len();
+        self.scripts.insert(
+            sha.clone(),
+            Script {
+                func,
+                body: body.to_vec(),
+                flags,
+            },
+        );
+        Ok(sha)
+    }
+
+    /// Memory the interpreter uses (INFO `used_memory_lua`).
+    pub fn lua_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+}
+
+/// `make_err(text)`: the error table Redis builds for an error string
+/// (`luaPushErrorBuff`): `-CODE message` keeps its code, a bare message
+/// gets `ERR`; CR/LF around the message are trimmed.
+fn make_err_fn(lua: &Lua, text: mlua::String) -> mlua::Result<Table> {
+    error_table(lua, &text.as_bytes())
+}
+
+/// The `{err = "CODE message"}` table for `text` (see [`make_err_fn`]).
+pub fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
+    let (code, msg): (&[u8], &[u8]) = match text.strip_prefix(b"-") {
+        Some(rest) => match rest.iter().position(|&b| b == b' ') {
+            Some(sp) => (&rest[..sp], &rest[sp + 1..]),
+            None => (b"ERR", rest),
+        },
+        None => (b"ERR", text),
+    };
+    let trim = |b: &u8| *b == b'\r' || *b == b'\n';
+    let start = msg.iter().position(|b| !trim(b)).unwrap_or(msg.len());
+    let end = msg.iter().rposition(|b| !trim(b)).map_or(start, |e| e + 1);
+    let mut full = Vec::with_capacity(code.len() + 1 + end - start);
+    full.extend_from_slice(code);
+    full.push(b' ');
+    full.extend_from_slice(&msg[start..end]);
+    let t = lua.create_table()?;
+    t.raw_set("err", lua.create_string(&full)?)?;
+    Ok(t)
+}
+
+/// True when `v` is an error table (`{err = "..."}`).
+pub fn is_error_table(v: &Value) -> bool {
+    matches!(v, Value::Table(t) if matches!(t.raw_get::<Value>("err"), Ok(Value::String(_))))
+}
