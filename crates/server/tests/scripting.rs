@@ -161,6 +161,7 @@ fn script_cache_and_flags() {
         EVALSHA 2f31ba2bb6d6a0f42cc159d2e2dad55440778de3 0
         EVALSHA 2F31BA2BB6D6A0F42CC159D2E2DAD55440778DE3 0
         SCRIPT EXISTS 2f31ba2bb6d6a0f42cc159d2e2dad55440778de3 ffffffffffffffffffffffffffffffffffffffff
+        SCRIPT EXISTS 2F31BA2BB6D6A0F42CC159D2E2DAD55440778DE3
         EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
         EVALSHA short 0
         SCRIPT LOAD "return 'x"

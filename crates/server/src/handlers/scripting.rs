@@ -147,8 +147,9 @@ fn script_exists(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
         args[2..]
             .iter()
             .map(|sha| {
-                let sha = String::from_utf8_lossy(sha);
-                scripts.is_some_and(|m| m.contains_key(sha.as_ref()))
+                // Redis's script table compares SHA1s case-insensitively.
+                let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+                scripts.is_some_and(|m| m.contains_key(&sha))
             })
             .collect()
     };
