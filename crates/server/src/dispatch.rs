@@ -244,6 +244,14 @@ impl Server {
 
     /// Runs one command and does all the bookkeeping around it (Redis's `call`).
     pub fn call(&mut self, key: usize, id: usize, args: &[&[u8]]) {
+        let cmd = self.table.get(id);
+        let Some(handler) = cmd.handler else {
+            // Callers only pass commands with a handler (run_command, EXEC
+            // and scripts check); answer a bare container as Redis does.
+            let e = CmdError::WrongArity(cmd.fullname.clone());
+            crate::handlers::reply(self, key, |r| r.error_bytes(&e.message_bytes()));
+            return;
+        };
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
@@ -262,7 +270,6 @@ impl Server {
         c.last_cmd = Some(id);
         c.last_interaction_ms = self.now_ms;
         let cmd = self.table.get(id);
-        let handler = cmd.handler.expect("checked by run_command");
         let is_touch = cmd.def.name == "touch";
         for ks in self.engine.shards_mut() {
             ks.set_time(self.now_ms);
@@ -274,25 +281,28 @@ impl Server {
             self.call_depth == 1 && self.clients.get(key).is_some_and(|c| c.multi.is_none());
         let mut block = None;
         let (errors, code) = match handler {
-            Handler::Keyspace(f) => {
-                let c = self.clients.get_mut(key).expect("present above");
-                let mut reply = Reply::new(&mut c.out, c.resp);
-                let mut ctx = Ctx {
-                    engine: &mut self.engine,
-                    db,
-                    out: &mut reply,
-                    settings: &self.settings,
-                    cmd: &cmd.fullname,
-                    may_block,
-                    block: None,
-                };
-                let result = f(&mut ctx, args);
-                block = ctx.block.take();
-                if let Err(e) = result {
-                    reply.error_bytes(&e.message_bytes());
+            // The client was looked up above and nothing since removes it.
+            Handler::Keyspace(f) => match self.clients.get_mut(key) {
+                None => (0, Vec::new()),
+                Some(c) => {
+                    let mut reply = Reply::new(&mut c.out, c.resp);
+                    let mut ctx = Ctx {
+                        engine: &mut self.engine,
+                        db,
+                        out: &mut reply,
+                        settings: &self.settings,
+                        cmd: &cmd.fullname,
+                        may_block,
+                        block: None,
+                    };
+                    let result = f(&mut ctx, args);
+                    block = ctx.block.take();
+                    if let Err(e) = result {
+                        reply.error_bytes(&e.message_bytes());
+                    }
+                    (reply.error_count(), reply.first_error_code().to_vec())
                 }
-                (reply.error_count(), reply.first_error_code().to_vec())
-            }
+            },
             Handler::Server(f) => match f(self, key, args) {
                 Ok(()) => (0, Vec::new()),
                 Err(e) => match self.clients.get_mut(key) {

@@ -172,6 +172,17 @@ impl<E> Dict<E> {
     }
 }
 
+/// The link of a bucket's chain that holds `key`, or the chain's empty
+/// tail link when no node does (where a new node would go).
+fn find_link<'a, E: DictEntry>(mut link: &'a mut Link<E>, key: &[u8]) -> &'a mut Link<E> {
+    while link.as_ref().is_some_and(|n| n.entry.key() != key) {
+        if let Some(node) = link {
+            link = &mut node.next;
+        }
+    }
+    link
+}
+
 impl<E: DictEntry> Dict<E> {
     /// The entry with this key.
     pub fn get(&self, key: &[u8]) -> Option<&E> {
@@ -210,11 +221,9 @@ impl<E: DictEntry> Dict<E> {
         let h = hash(key) as usize;
         let t = self.table_holding(h, key)?;
         let idx = h & self.tables[t].mask();
-        let mut link = &mut self.tables[t].buckets[idx];
-        while link.as_ref().is_some_and(|n| n.entry.key() != key) {
-            link = &mut link.as_mut().expect("checked above").next;
-        }
-        link.as_mut().map(|n| &mut n.entry)
+        find_link(&mut self.tables[t].buckets[idx], key)
+            .as_mut()
+            .map(|n| &mut n.entry)
     }
 
     /// Which table holds `key` (whose hash is `h`), if any.
@@ -277,10 +286,7 @@ impl<E: DictEntry> Dict<E> {
             if t == 0 && rehash_idx.is_some_and(|r| idx < r) {
                 continue;
             }
-            let mut link = &mut table.buckets[idx];
-            while link.as_ref().is_some_and(|n| n.entry.key() != key) {
-                link = &mut link.as_mut().expect("checked above").next;
-            }
+            let link = find_link(&mut table.buckets[idx], key);
             if let Some(mut node) = link.take() {
                 *link = node.next.take();
                 table.used -= 1;
