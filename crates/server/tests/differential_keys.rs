@@ -187,6 +187,17 @@ fn scan_iteration_and_errors() {
         %SCAN 0 COUNT 1
         %SCAN 0 COUNT 3
         %SCAN 0 COUNT 1000
+        %SCAN 0 COUNT 9223372036854775807
+        HSET h f1 v1 f2 v2
+        SADD s 3 1 2
+        ZADD z 1 a 2 b
+        HSCAN h 0 COUNT 9223372036854775807
+        SSCAN s 0 COUNT 9223372036854775807
+        ZSCAN z 0 COUNT 9223372036854775807
+        HSCAN h 0 TYPE string
+        SSCAN s 0 TYPE string
+        ZSCAN z 0 TYPE string
+        DEL h s z
         %SCAN 0 MATCH k*
         %SCAN 0 MATCH k1*
         %SCAN 0 MATCH x? COUNT 2

@@ -6,10 +6,11 @@
 use crate::args::{int, is};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::family::scan::{parse_cursor, reply_page, ScanOptions};
 use crate::glob::Pattern;
 use crate::Handler;
 use lodestone_storage::notify::GENERIC;
-use lodestone_storage::{Kind, Lookup};
+use lodestone_storage::Lookup;
 
 /// Handlers of this family, by command name.
 pub const COMMANDS: &[(&str, Handler)] = &[
@@ -255,82 +256,23 @@ fn keys(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN cursor the way C's `strtoul` reads it: optional sign,
-/// decimal digits, nothing else; a leading space or overflow is an error.
-pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::InvalidCursor;
-    if arg.first().is_some_and(|c| c.is_ascii_whitespace()) {
-        return Err(invalid());
-    }
-    let (negative, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        // strtoul parses nothing and leaves the end pointer at the start:
-        // an empty cursor reads as 0, a lone sign is trailing garbage.
-        return if arg.is_empty() {
-            Ok(0)
-        } else {
-            Err(invalid())
-        };
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((d - b'0') as u64))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { v.wrapping_neg() } else { v })
-}
-
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
 fn scan(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
-    let mut cursor = parse_cursor(args[1])?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<Pattern> = None;
-    let mut type_filter: Option<Option<Kind>> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let more = args.len() - i;
-        if is(args[i], "COUNT") && more >= 2 {
-            count = int(args[i + 1])?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(args[i], "MATCH") && more >= 2 {
-            let p = Pattern::new(args[i + 1], false);
-            pattern = if p.is_match_all() { None } else { Some(p) };
-        } else if is(args[i], "TYPE") && more >= 2 {
-            type_filter = Some(Kind::by_name(args[i + 1]));
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let cursor = parse_cursor(args[1])?;
+    let opts = ScanOptions::parse(&args[2..], true)?;
     let db = ctx.db;
     let mut keys: Vec<Vec<u8>> = Vec::new();
     // One shard today; with several, the cursor will also encode the shard.
     let ks = &mut ctx.engine.shards_mut()[0];
-    let mut sampled: i64 = 0;
-    let mut iterations = count * 10;
-    loop {
-        cursor = ks.db(db).scan(cursor, |e| {
-            sampled += 1;
-            if pattern.as_ref().is_none_or(|p| p.matches(e.key())) {
+    let cursor = opts.walk(cursor, |c, sampled| {
+        ks.db(db).scan(c, |e| {
+            *sampled += 1;
+            if opts.matches(e.key()) {
                 keys.push(e.key().to_vec());
             }
-        });
-        iterations -= 1;
-        if cursor == 0 || iterations < 0 || sampled >= count {
-            break;
-        }
-    }
+        })
+    });
+    let type_filter = opts.type_filter;
     keys.retain(|k| match type_filter {
         Some(wanted) => {
             let flags = Lookup {
@@ -343,9 +285,7 @@ fn scan(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         }
         None => !ks.expire_if_needed(db, k),
     });
-    ctx.out.array(2);
-    ctx.out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
-    ctx.out.bulk_array(keys.iter());
+    reply_page(ctx.out, cursor, &keys);
     Ok(())
 }
 

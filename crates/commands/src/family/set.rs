@@ -11,11 +11,9 @@
 mod algebra;
 mod random;
 
-use crate::args::{int, is};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::family::generic::parse_cursor;
-use crate::glob::Pattern;
+use crate::family::scan::{parse_cursor, reply_page, ScanOptions};
 use crate::Handler;
 use lodestone_protocol::Reply;
 use lodestone_storage::listpack::LpEntry;
@@ -253,50 +251,23 @@ fn scard(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
 /// only checked when the key holds a set.
 fn sscan(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let key = args[1];
-    let mut cursor = parse_cursor(args[2])?;
+    let cursor = parse_cursor(args[2])?;
     let db = ctx.db;
     let Some(set) = read_set(ctx.engine.shard_for(key), db, key)? else {
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        reply_page(ctx.out, 0, &[]);
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<Pattern> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        if is(args[i], "COUNT") && more >= 2 {
-            count = int(args[i + 1])?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(args[i], "MATCH") && more >= 2 {
-            let p = Pattern::new(args[i + 1], false);
-            pattern = if p.is_match_all() { None } else { Some(p) };
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let opts = ScanOptions::parse(&args[3..], false)?;
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let mut sampled: i64 = 0;
-    let mut iterations = count.saturating_mul(10);
-    loop {
-        cursor = set.scan(cursor, |m| {
-            sampled += 1;
+    let cursor = opts.walk(cursor, |c, sampled| {
+        set.scan(c, |m| {
+            *sampled += 1;
             let member = m.to_vec();
-            if pattern.as_ref().is_none_or(|p| p.matches(&member)) {
+            if opts.matches(&member) {
                 found.push(member);
             }
-        });
-        if cursor == 0 || iterations == 0 || sampled >= count {
-            break;
-        }
-        iterations -= 1;
-    }
-    ctx.out.array(2);
-    ctx.out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
-    ctx.out.bulk_array(found.iter());
+        })
+    });
+    reply_page(ctx.out, cursor, &found);
     Ok(())
 }

@@ -6,8 +6,7 @@ use super::{read_zset, reply_element, reply_elements_header, reply_member};
 use crate::args::{int, is};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::family::generic::parse_cursor;
-use crate::glob::Pattern;
+use crate::family::scan::{parse_cursor, reply_page, ScanOptions};
 use lodestone_storage::zset::{Member, Score};
 
 /// `ZCARD key`
@@ -164,53 +163,25 @@ pub(super) fn zrandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
 /// `count` buckets), scores printed as `%.17g`.
 pub(super) fn zscan(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let key = args[1];
-    let mut cursor = parse_cursor(args[2])?;
+    let cursor = parse_cursor(args[2])?;
     let db = ctx.db;
     let Some(z) = read_zset(ctx.engine.shard_for(key), db, key)? else {
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        reply_page(ctx.out, 0, &[]);
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<Pattern> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let more = args.len() - i;
-        if is(args[i], "count") && more >= 2 {
-            count = int(args[i + 1])?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(args[i], "match") && more >= 2 {
-            let p = Pattern::new(args[i + 1], false);
-            pattern = if p.is_match_all() { None } else { Some(p) };
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let opts = ScanOptions::parse(&args[3..], false)?;
     let mut items: Vec<Vec<u8>> = Vec::new();
-    let mut sampled: i64 = 0;
-    let mut iterations = count.saturating_mul(10);
-    loop {
-        cursor = z.scan(cursor, |m: Member<'_>, s: Score<'_>| {
-            sampled += 1;
+    let cursor = opts.walk(cursor, |c, sampled| {
+        z.scan(c, |m: Member<'_>, s: Score<'_>| {
+            *sampled += 1;
             let member = m.to_vec();
-            if pattern.as_ref().is_some_and(|p| !p.matches(&member)) {
-                return;
+            if opts.matches(&member) {
+                items.push(member);
+                items.push(score_text(s));
             }
-            items.push(member);
-            items.push(score_text(s));
-        });
-        iterations -= 1;
-        if cursor == 0 || iterations < 0 || sampled >= count {
-            break;
-        }
-    }
-    ctx.out.array(2);
-    ctx.out.bulk(itoa::Buffer::new().format(cursor).as_bytes());
-    ctx.out.bulk_array(items.iter());
+        })
+    });
+    reply_page(ctx.out, cursor, &items);
     Ok(())
 }
 
