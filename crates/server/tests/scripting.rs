@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{differential_script, start_lodestone, Conn};
+use common::{differential_script, send, start_lodestone, wait_blocked, Conn};
 use lodestone_protocol::frame::Frame;
 
 #[test]
@@ -260,16 +260,8 @@ fn blocked_clients_wake_after_the_script() {
     let server = start_lodestone(&[]);
     let mut blocked = Conn::connect(server.port);
     let mut writer = Conn::connect(server.port);
-    blocked.send_raw(&common::encode(&[b"BLPOP", b"q", b"0"]));
-    // Wait until the server counts the client as blocked.
-    for _ in 0..200 {
-        let info = writer.cmd(&["INFO", "clients"]);
-        if matches!(&info, Frame::Bulk(b) if String::from_utf8_lossy(b).contains("blocked_clients:1"))
-        {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    send(&mut blocked, &["BLPOP", "q", "0"]);
+    wait_blocked(&mut writer, 1);
     let r = writer.cmd(&[
         "EVAL",
         "redis.call('rpush', KEYS[1], 'a'); redis.call('rpush', KEYS[1], 'b'); redis.call('lpop', KEYS[1]); return redis.call('llen', KEYS[1])",
@@ -289,11 +281,14 @@ fn blocked_clients_wake_after_the_script() {
 fn recursive_table_reply_is_bounded() {
     let server = start_lodestone(&[]);
     let mut c = Conn::connect(server.port);
-    c.send_raw(&common::encode(&[
-        b"EVAL",
-        b"local a = {}; local b = {a}; a[1] = b; return a",
-        b"0",
-    ]));
+    send(
+        &mut c,
+        &[
+            "EVAL",
+            "local a = {}; local b = {a}; a[1] = b; return a",
+            "0",
+        ],
+    );
     let drained = c.read_until_closed_or(Some(b"-ERR reached lua stack limit\r\n"));
     assert!(!drained.closed);
     let body = &drained.bytes[..drained.bytes.len() - b"-ERR reached lua stack limit\r\n".len()];
@@ -325,7 +320,7 @@ fn busy_script_can_be_killed() {
         probe.cmd(&["SCRIPT", "KILL"]),
         common::err("NOTBUSY No scripts in execution right now.")
     );
-    runner.send_raw(&common::encode(&[b"EVAL", b"while true do end", b"0"]));
+    send(&mut runner, &["EVAL", "while true do end", "0"]);
     assert_eq!(
         wait_busy(&mut probe),
         common::err("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
@@ -356,11 +351,14 @@ fn busy_script_that_wrote_is_unkillable() {
     let server = start_lodestone(&["--busy-reply-threshold", "50"]);
     let mut runner = Conn::connect(server.port);
     let mut probe = Conn::connect(server.port);
-    runner.send_raw(&common::encode(&[
-        b"EVAL",
-        b"redis.call('set', 'x', '1'); while true do end",
-        b"0",
-    ]));
+    send(
+        &mut runner,
+        &[
+            "EVAL",
+            "redis.call('set', 'x', '1'); while true do end",
+            "0",
+        ],
+    );
     wait_busy(&mut probe);
     match probe.cmd(&["SCRIPT", "KILL"]) {
         Frame::Error(e) => {
@@ -368,7 +366,7 @@ fn busy_script_that_wrote_is_unkillable() {
         }
         other => panic!("SCRIPT KILL replied {other:?}"),
     }
-    probe.send_raw(&common::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    send(&mut probe, &["SHUTDOWN", "NOSAVE"]);
     assert!(probe.read_until_closed_or(None).closed);
     assert!(runner.read_until_closed_or(None).closed);
 }

@@ -472,3 +472,48 @@ pub fn differential_script(script: &str) {
         assert_script(&mut ours, &mut oracle, script);
     }
 }
+
+/// Sends a command without waiting for its reply.
+pub fn send(c: &mut Conn, args: &[&str]) {
+    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+    c.send_raw(&encode(&a));
+}
+
+/// A field of `INFO clients`.
+pub fn clients_field(c: &mut Conn, name: &str) -> i64 {
+    let Frame::Bulk(info) = c.cmd(&["INFO", "clients"]) else {
+        panic!("INFO failed");
+    };
+    String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in INFO clients"))
+}
+
+/// Waits until `INFO clients` reports `n` blocked clients.
+pub fn wait_blocked(c: &mut Conn, n: i64) {
+    for _ in 0..1000 {
+        if clients_field(c, "blocked_clients") == n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("blocked_clients never reached {n}");
+}
+
+pub fn text(raw: Vec<u8>) -> String {
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+/// Runs `scenario` on a fresh Lodestone and a fresh redis-server and
+/// compares the transcripts it returns.
+pub fn on_both(scenario: impl Fn(u16) -> Vec<String>) {
+    let server = start_lodestone(&[]);
+    let ours = scenario(server.port);
+    assert!(!ours.is_empty());
+    let Some(redis) = start_redis(&[]) else {
+        return;
+    };
+    assert_eq!(ours, scenario(redis.port));
+}
