@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{differential_script, start_lodestone, start_redis, Conn};
+use common::{differential_script, keyevents, start_lodestone, start_redis, Conn};
 use lodestone_protocol::frame::Frame;
 
 #[test]
@@ -366,36 +366,6 @@ fn stored_list_encoding_follows_redis_7_2() {
     );
 }
 
-/// The keyevents (key misses included) raised by `commands`, as (event, key).
-fn events(port: u16, commands: &[&[&str]]) -> Vec<(String, String)> {
-    let mut admin = Conn::connect(port);
-    admin.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAm"]);
-    let mut sub = Conn::connect(port);
-    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
-    for c in commands {
-        admin.cmd(c);
-    }
-    admin.cmd(&["SET", "end-marker", "1"]);
-    let mut out = Vec::new();
-    loop {
-        let (Frame::Array(parts) | Frame::Push(parts)) = sub.read() else {
-            panic!("unexpected message");
-        };
-        let (Some(Frame::Bulk(channel)), Some(Frame::Bulk(key))) = (parts.get(2), parts.get(3))
-        else {
-            panic!("unexpected message {parts:?}");
-        };
-        let event = String::from_utf8_lossy(channel)
-            .trim_start_matches("__keyevent@0__:")
-            .to_string();
-        let key = String::from_utf8_lossy(key).to_string();
-        if key == "end-marker" {
-            return out;
-        }
-        out.push((event, key));
-    }
-}
-
 #[test]
 fn keyspace_events_match_redis() {
     let commands: &[&[&str]] = &[
@@ -407,11 +377,11 @@ fn keyspace_events_match_redis() {
         &["SORT", "nokey", "STORE", "d"],
     ];
     let server = start_lodestone(&[]);
-    let ours = events(server.port, commands);
+    let ours = keyevents(server.port, "KEAm", commands);
     assert!(ours.contains(&("sortstore".into(), "d".into())));
     assert!(ours.contains(&("keymiss".into(), "w_1".into())));
     let Some(redis) = start_redis(&[]) else {
         return;
     };
-    assert_eq!(ours, events(redis.port, commands));
+    assert_eq!(ours, keyevents(redis.port, "KEAm", commands));
 }

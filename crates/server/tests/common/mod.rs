@@ -517,3 +517,35 @@ pub fn on_both(scenario: impl Fn(u16) -> Vec<String>) {
     };
     assert_eq!(ours, scenario(redis.port));
 }
+
+/// Enables the keyspace event `classes`, subscribes to every keyevent and
+/// returns the (event, key) pairs received after running `commands`.
+pub fn keyevents(port: u16, classes: &str, commands: &[&[&str]]) -> Vec<(String, String)> {
+    let mut admin = Conn::connect(port);
+    admin.cmd(&["CONFIG", "SET", "notify-keyspace-events", classes]);
+    let mut sub = Conn::connect(port);
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    for c in commands {
+        admin.cmd(c);
+    }
+    // A marker event ends the stream.
+    admin.cmd(&["SET", "end-marker", "1"]);
+    let mut out = Vec::new();
+    loop {
+        let (Frame::Array(parts) | Frame::Push(parts)) = sub.read() else {
+            panic!("unexpected message");
+        };
+        let (Some(Frame::Bulk(channel)), Some(Frame::Bulk(key))) = (parts.get(2), parts.get(3))
+        else {
+            panic!("unexpected message {parts:?}");
+        };
+        let event = String::from_utf8_lossy(channel)
+            .trim_start_matches("__keyevent@0__:")
+            .to_string();
+        let key = String::from_utf8_lossy(key).to_string();
+        if key == "end-marker" {
+            return out;
+        }
+        out.push((event, key));
+    }
+}
