@@ -56,6 +56,7 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::mem;
 
+use super::range::ScoreRange;
 use crate::bytes::INLINE_CAP;
 use crate::SmallBytes;
 
@@ -165,38 +166,6 @@ pub fn lex_range_is_empty(min: LexBound, max: LexBound) -> bool {
     };
     order == Ordering::Greater
         || (order == Ordering::Equal && (min.is_exclusive() || max.is_exclusive()))
-}
-
-/// A score interval as ZRANGEBYSCORE takes it.
-#[derive(Clone, Copy)]
-struct ScoreSpec {
-    min: f64,
-    max: f64,
-    min_exclusive: bool,
-    max_exclusive: bool,
-}
-
-impl ScoreSpec {
-    fn above_min(&self, score: f64) -> bool {
-        if self.min_exclusive {
-            score > self.min
-        } else {
-            score >= self.min
-        }
-    }
-
-    fn below_max(&self, score: f64) -> bool {
-        if self.max_exclusive {
-            score < self.max
-        } else {
-            score <= self.max
-        }
-    }
-
-    /// Ranges that contain nothing whatever the scores are.
-    fn is_empty(&self) -> bool {
-        self.min > self.max || (self.min == self.max && (self.min_exclusive || self.max_exclusive))
-    }
 }
 
 /// A separator in an interior node: a copy of some element's key.
@@ -1107,58 +1076,28 @@ impl<const L: usize, const I: usize> ZsetTree<L, I> {
     /// and `max` excluded when the matching flag is set), as Redis's
     /// `zslFirstInRange`. `None` when no element is in range, including
     /// when `min > max` or `min == max` with an exclusive end.
-    pub fn first_in_score_range(
-        &self,
-        min: f64,
-        max: f64,
-        min_exclusive: bool,
-        max_exclusive: bool,
-    ) -> Option<usize> {
-        let spec = ScoreSpec {
-            min,
-            max,
-            min_exclusive,
-            max_exclusive,
-        };
-        if spec.is_empty() {
+    pub fn first_in_score_range(&self, range: &ScoreRange) -> Option<usize> {
+        if range.is_empty() {
             return None;
         }
-        self.first_matching(|s, _| spec.above_min(s), |s, _| spec.below_max(s))
+        self.first_matching(|s, _| range.above_min(s), |s, _| range.below_max(s))
     }
 
     /// Rank of the highest element whose score is within the range, as
     /// Redis's `zslLastInRange`; see [`Self::first_in_score_range`].
-    pub fn last_in_score_range(
-        &self,
-        min: f64,
-        max: f64,
-        min_exclusive: bool,
-        max_exclusive: bool,
-    ) -> Option<usize> {
-        let spec = ScoreSpec {
-            min,
-            max,
-            min_exclusive,
-            max_exclusive,
-        };
-        if spec.is_empty() {
+    pub fn last_in_score_range(&self, range: &ScoreRange) -> Option<usize> {
+        if range.is_empty() {
             return None;
         }
-        self.last_matching(|s, _| spec.above_min(s), |s, _| spec.below_max(s))
+        self.last_matching(|s, _| range.above_min(s), |s, _| range.below_max(s))
     }
 
     /// Number of elements whose score is within the range (ZCOUNT), from
     /// the ranks of the first and last: O(log n).
-    pub fn count_in_score_range(
-        &self,
-        min: f64,
-        max: f64,
-        min_exclusive: bool,
-        max_exclusive: bool,
-    ) -> usize {
+    pub fn count_in_score_range(&self, range: &ScoreRange) -> usize {
         span(
-            self.first_in_score_range(min, max, min_exclusive, max_exclusive),
-            self.last_in_score_range(min, max, min_exclusive, max_exclusive),
+            self.first_in_score_range(range),
+            self.last_in_score_range(range),
         )
     }
 
@@ -1230,23 +1169,11 @@ impl<const L: usize, const I: usize> ZsetTree<L, I> {
     /// their members lowest first (ZREMRANGEBYSCORE). As Redis's
     /// `zslDeleteRangeByScore`: starts at the first element above the
     /// minimum and removes while elements are below the maximum.
-    pub fn delete_range_by_score(
-        &mut self,
-        min: f64,
-        max: f64,
-        min_exclusive: bool,
-        max_exclusive: bool,
-    ) -> Vec<SmallBytes> {
-        let spec = ScoreSpec {
-            min,
-            max,
-            min_exclusive,
-            max_exclusive,
-        };
-        let start = self.partition_point(|s, _| !spec.above_min(s));
+    pub fn delete_range_by_score(&mut self, range: &ScoreRange) -> Vec<SmallBytes> {
+        let start = self.partition_point(|s, _| !range.above_min(s));
         let count = self
             .iter_from_rank(start)
-            .take_while(|&(s, _)| spec.below_max(s))
+            .take_while(|&(s, _)| range.below_max(s))
             .count();
         self.remove_ranks(start, count)
     }

@@ -6,6 +6,15 @@ use super::*;
 
 const INF: f64 = f64::INFINITY;
 
+fn score_range(min: f64, max: f64, min_exclusive: bool, max_exclusive: bool) -> ScoreRange {
+    ScoreRange {
+        min,
+        max,
+        min_exclusive,
+        max_exclusive,
+    }
+}
+
 fn sb(s: &[u8]) -> SmallBytes {
     SmallBytes::new(s)
 }
@@ -39,13 +48,24 @@ fn zset_btree_empty_tree() {
     assert_eq!(t.get_by_rank(0), None);
     assert_eq!(t.iter().next(), None);
     assert_eq!(t.rev_iter_from_rank(0).next(), None);
-    assert_eq!(t.first_in_score_range(-INF, INF, false, false), None);
-    assert_eq!(t.last_in_score_range(-INF, INF, false, false), None);
-    assert_eq!(t.count_in_score_range(-INF, INF, false, false), 0);
+    assert_eq!(
+        t.first_in_score_range(&score_range(-INF, INF, false, false)),
+        None
+    );
+    assert_eq!(
+        t.last_in_score_range(&score_range(-INF, INF, false, false)),
+        None
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(-INF, INF, false, false)),
+        0
+    );
     assert_eq!(t.first_in_lex_range(LexBound::Min, LexBound::Max), None);
     assert_eq!(t.count_in_lex_range(LexBound::Min, LexBound::Max), 0);
     assert!(t.delete_range_by_rank(0, 10).is_empty());
-    assert!(t.delete_range_by_score(-INF, INF, false, false).is_empty());
+    assert!(t
+        .delete_range_by_score(&score_range(-INF, INF, false, false))
+        .is_empty());
     assert!(t
         .delete_range_by_lex(LexBound::Min, LexBound::Max)
         .is_empty());
@@ -105,12 +125,30 @@ fn zset_btree_negative_zero_equals_zero() {
     // Either zero finds an element stored with the other.
     assert_eq!(t.rank(0.0, b"b"), Some(2));
     assert_eq!(t.rank(-0.0, b"a"), Some(1));
-    assert_eq!(t.count_in_score_range(0.0, 0.0, false, false), 3);
-    assert_eq!(t.count_in_score_range(-0.0, 0.0, false, false), 3);
-    assert_eq!(t.count_in_score_range(0.0, -0.0, false, false), 3);
-    assert_eq!(t.count_in_score_range(0.0, 1.0, true, false), 1);
-    assert_eq!(t.count_in_score_range(-1.0, -0.0, false, true), 1);
-    assert_eq!(t.first_in_score_range(0.0, 0.0, true, false), None);
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, 0.0, false, false)),
+        3
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(-0.0, 0.0, false, false)),
+        3
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, -0.0, false, false)),
+        3
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, 1.0, true, false)),
+        1
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(-1.0, -0.0, false, true)),
+        1
+    );
+    assert_eq!(
+        t.first_in_score_range(&score_range(0.0, 0.0, true, false)),
+        None
+    );
     assert!(t.remove(0.0, b"b"));
     assert!(t.update_score(-0.0, 0.0, b"a"));
     t.check_invariants();
@@ -127,30 +165,99 @@ fn zset_btree_infinities_and_exclusive_bounds() {
         (INF, b"e"),
         (INF, b"f"),
     ]);
-    assert_eq!(t.count_in_score_range(-INF, INF, false, false), 6);
-    assert_eq!(t.count_in_score_range(-INF, INF, true, true), 2);
-    assert_eq!(t.first_in_score_range(-INF, INF, true, false), Some(2));
-    assert_eq!(t.last_in_score_range(-INF, INF, false, true), Some(3));
-    assert_eq!(t.count_in_score_range(INF, INF, false, false), 2);
-    assert_eq!(t.first_in_score_range(INF, INF, false, false), Some(4));
-    assert_eq!(t.count_in_score_range(INF, INF, true, false), 0);
-    assert_eq!(t.count_in_score_range(-INF, -INF, false, false), 2);
-    assert_eq!(t.last_in_score_range(-INF, -INF, false, false), Some(1));
-    assert_eq!(t.count_in_score_range(0.0, 5.0, false, false), 2);
-    assert_eq!(t.count_in_score_range(0.0, 5.0, true, false), 1);
-    assert_eq!(t.count_in_score_range(0.0, 5.0, false, true), 1);
-    assert_eq!(t.count_in_score_range(0.0, 5.0, true, true), 0);
-    assert_eq!(t.first_in_score_range(0.0, 5.0, true, true), None);
-    assert_eq!(t.last_in_score_range(0.0, 5.0, true, true), None);
+    assert_eq!(
+        t.count_in_score_range(&score_range(-INF, INF, false, false)),
+        6
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(-INF, INF, true, true)),
+        2
+    );
+    assert_eq!(
+        t.first_in_score_range(&score_range(-INF, INF, true, false)),
+        Some(2)
+    );
+    assert_eq!(
+        t.last_in_score_range(&score_range(-INF, INF, false, true)),
+        Some(3)
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(INF, INF, false, false)),
+        2
+    );
+    assert_eq!(
+        t.first_in_score_range(&score_range(INF, INF, false, false)),
+        Some(4)
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(INF, INF, true, false)),
+        0
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(-INF, -INF, false, false)),
+        2
+    );
+    assert_eq!(
+        t.last_in_score_range(&score_range(-INF, -INF, false, false)),
+        Some(1)
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, 5.0, false, false)),
+        2
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, 5.0, true, false)),
+        1
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, 5.0, false, true)),
+        1
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(0.0, 5.0, true, true)),
+        0
+    );
+    assert_eq!(
+        t.first_in_score_range(&score_range(0.0, 5.0, true, true)),
+        None
+    );
+    assert_eq!(
+        t.last_in_score_range(&score_range(0.0, 5.0, true, true)),
+        None
+    );
     // Ranges with nothing between the elements, min > max, equal bounds.
-    assert_eq!(t.first_in_score_range(1.0, 4.0, false, false), None);
-    assert_eq!(t.last_in_score_range(1.0, 4.0, false, false), None);
-    assert_eq!(t.first_in_score_range(5.0, 0.0, false, false), None);
-    assert_eq!(t.count_in_score_range(5.0, 0.0, false, false), 0);
-    assert_eq!(t.count_in_score_range(5.0, 5.0, false, false), 1);
-    assert_eq!(t.count_in_score_range(5.0, 5.0, false, true), 0);
-    assert_eq!(t.count_in_score_range(6.0, 10.0, false, false), 0);
-    assert_eq!(t.count_in_score_range(-10.0, -1.0, false, false), 0);
+    assert_eq!(
+        t.first_in_score_range(&score_range(1.0, 4.0, false, false)),
+        None
+    );
+    assert_eq!(
+        t.last_in_score_range(&score_range(1.0, 4.0, false, false)),
+        None
+    );
+    assert_eq!(
+        t.first_in_score_range(&score_range(5.0, 0.0, false, false)),
+        None
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(5.0, 0.0, false, false)),
+        0
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(5.0, 5.0, false, false)),
+        1
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(5.0, 5.0, false, true)),
+        0
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(6.0, 10.0, false, false)),
+        0
+    );
+    assert_eq!(
+        t.count_in_score_range(&score_range(-10.0, -1.0, false, false)),
+        0
+    );
 }
 
 #[test]
@@ -350,13 +457,17 @@ fn zset_btree_range_deletions_and_pops() {
     assert_eq!(t.delete_range_by_rank(85, usize::MAX).len(), 5);
     t.check_invariants();
     // Scores 20..=24 carry members 040..=049.
-    let removed = members(t.delete_range_by_score(20.0, 25.0, false, true));
+    let removed = members(t.delete_range_by_score(&score_range(20.0, 25.0, false, true)));
     let want: Vec<Vec<u8>> = (40..50)
         .map(|i: u32| format!("{i:03}").into_bytes())
         .collect();
     assert_eq!(removed, want);
-    assert!(t.delete_range_by_score(30.0, 20.0, false, false).is_empty());
-    assert!(t.delete_range_by_score(30.0, 30.0, true, false).is_empty());
+    assert!(t
+        .delete_range_by_score(&score_range(30.0, 20.0, false, false))
+        .is_empty());
+    assert!(t
+        .delete_range_by_score(&score_range(30.0, 30.0, true, false))
+        .is_empty());
     t.check_invariants();
     assert_eq!(t.len(), 75);
     let (s, m) = t.pop_min().unwrap();
@@ -573,7 +684,7 @@ fn run_against_model<const L: usize, const I: usize>(
             68..=77 => {
                 let (min, max) = (pick_score(&mut rng), pick_score(&mut rng));
                 let (mx, xx) = (rng.bool(), rng.bool());
-                let spec = ScoreSpec {
+                let spec = ScoreRange {
                     min,
                     max,
                     min_exclusive: mx,
@@ -582,17 +693,17 @@ fn run_against_model<const L: usize, const I: usize>(
                 let inr = |s: f64, _: &[u8]| spec.above_min(s) && spec.below_max(s);
                 let (first, last) = (model.first_where(inr), model.last_where(inr));
                 assert_eq!(
-                    t.first_in_score_range(min, max, mx, xx),
+                    t.first_in_score_range(&score_range(min, max, mx, xx)),
                     first,
                     "step {step}: first score"
                 );
                 assert_eq!(
-                    t.last_in_score_range(min, max, mx, xx),
+                    t.last_in_score_range(&score_range(min, max, mx, xx)),
                     last,
                     "step {step}: last score"
                 );
                 assert_eq!(
-                    t.count_in_score_range(min, max, mx, xx),
+                    t.count_in_score_range(&score_range(min, max, mx, xx)),
                     span(first, last),
                     "step {step}"
                 );
@@ -659,14 +770,14 @@ fn run_against_model<const L: usize, const I: usize>(
                     pick_score(&mut rng)
                 };
                 let (mx, xx) = (rng.bool(), rng.bool());
-                let spec = ScoreSpec {
+                let spec = ScoreRange {
                     min: a,
                     max: b,
                     min_exclusive: mx,
                     max_exclusive: xx,
                 };
                 let want = model.remove_where(|s, _| spec.above_min(s) && spec.below_max(s));
-                let removed = members(t.delete_range_by_score(a, b, mx, xx));
+                let removed = members(t.delete_range_by_score(&score_range(a, b, mx, xx)));
                 assert_eq!(removed, want, "step {step}: delete_range_by_score");
             }
             92..=95 => {

@@ -413,12 +413,7 @@ impl ZSet {
             Repr::Listpack(b) => {
                 packed::first_in_score_range(ListpackRef::new(b), range).map(|r| r.0)
             }
-            Repr::SkipList(s) => s.tree().first_in_score_range(
-                range.min,
-                range.max,
-                range.min_exclusive,
-                range.max_exclusive,
-            ),
+            Repr::SkipList(s) => s.tree().first_in_score_range(range),
         }
     }
 
@@ -428,12 +423,7 @@ impl ZSet {
             Repr::Listpack(b) => {
                 packed::last_in_score_range(ListpackRef::new(b), range).map(|r| r.0)
             }
-            Repr::SkipList(s) => s.tree().last_in_score_range(
-                range.min,
-                range.max,
-                range.min_exclusive,
-                range.max_exclusive,
-            ),
+            Repr::SkipList(s) => s.tree().last_in_score_range(range),
         }
     }
 
@@ -466,12 +456,7 @@ impl ZSet {
                     .count(),
                 None => 0,
             },
-            Repr::SkipList(s) => s.tree().count_in_score_range(
-                range.min,
-                range.max,
-                range.min_exclusive,
-                range.max_exclusive,
-            ),
+            Repr::SkipList(s) => s.tree().count_in_score_range(range),
         }
     }
 

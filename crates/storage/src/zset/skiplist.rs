@@ -142,12 +142,7 @@ impl SkipList {
 
     /// Removes the elements in the score range; returns how many.
     pub fn delete_range_by_score(&mut self, range: &ScoreRange) -> usize {
-        let removed = self.tree.delete_range_by_score(
-            range.min,
-            range.max,
-            range.min_exclusive,
-            range.max_exclusive,
-        );
+        let removed = self.tree.delete_range_by_score(range);
         self.forget(removed)
     }
 
