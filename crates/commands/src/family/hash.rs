@@ -8,9 +8,10 @@
 //! Encodings and their conversions are the storage layer's
 //! ([`lodestone_storage::hash`]).
 
-use crate::args::{int, is};
+use crate::args::int;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::family::random_pick::{parse_count, parse_with_flag, ReplyBudget};
 use crate::family::scan::{parse_cursor, reply_page, ScanOptions};
 use crate::long_double;
 use crate::Handler;
@@ -349,18 +350,8 @@ fn hrandfield(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         }
         return Ok(());
     }
-    let count = int(args[2])?;
-    if count == i64::MIN {
-        return Err(CmdError::OutOfRangeBetween(-i64::MAX, i64::MAX));
-    }
-    let with_values = match args.get(3) {
-        None => false,
-        Some(opt) if args.len() == 4 && is(opt, "WITHVALUES") => true,
-        Some(_) => return Err(CmdError::Syntax),
-    };
-    if with_values && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
-        return Err(CmdError::ValueOutOfRange("value is out of range"));
-    }
+    let count = parse_count(args[2])?;
+    let with_values = parse_with_flag(args, "WITHVALUES", count)?;
     let hash = read_hash(ctx.engine.shard_for(key), db, key)?;
     let Some(hash) = hash else {
         ctx.out.array(0);
@@ -376,21 +367,13 @@ fn hrandfield(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     } else if count < 0 || count == 1 {
         // Independent picks, repeats allowed, random order.
         let picks = count.unsigned_abs();
-        let mark = ctx.out.len();
-        let limit = ctx.settings.proto_max_bulk_len.max(0) as usize;
-        let mut too_big = false;
+        let mut budget = ReplyBudget::new(ctx.out, ctx.settings.proto_max_bulk_len);
         ctx.out.array((picks as usize).saturating_mul(per_pick));
         hash.random_pairs(picks, |f, v| {
             reply_pick(ctx.out, f, v, with_values);
-            // A reply of (nearly) unlimited picks would exhaust memory:
-            // stop at the size limit of a single bulk reply.
-            too_big = ctx.out.len() - mark > limit;
-            !too_big
+            budget.allows_more(ctx.out)
         });
-        if too_big {
-            ctx.out.truncate(mark);
-            return Err(CmdError::ReplyTooLarge);
-        }
+        budget.finish(ctx.out)?;
     } else {
         let count = count as usize;
         ctx.out.array(count.min(hash.len()) * per_pick);

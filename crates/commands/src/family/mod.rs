@@ -7,6 +7,7 @@ pub mod hash;
 pub mod hyperloglog;
 pub mod list;
 pub mod object;
+pub mod random_pick;
 pub mod scan;
 pub mod set;
 pub mod sort;

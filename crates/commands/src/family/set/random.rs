@@ -5,6 +5,7 @@
 
 use super::{algebra, delete_emptied, read_set, reply_member, CmdError, CmdResult, Ctx};
 use crate::args::int;
+use crate::family::random_pick::{parse_count, ReplyBudget};
 use lodestone_storage::notify::{GENERIC, SET};
 use lodestone_storage::Value;
 
@@ -108,10 +109,7 @@ pub(super) fn srandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         3 => {}
         _ => return Err(CmdError::Syntax),
     }
-    let count = int(args[2])?;
-    if count == i64::MIN {
-        return Err(CmdError::OutOfRangeBetween(-i64::MAX, i64::MAX));
-    }
+    let count = parse_count(args[2])?;
     let set = read_set(ctx.engine.shard_for(key), db, key)?;
     let Some(set) = set else {
         ctx.out.array(0);
@@ -121,22 +119,13 @@ pub(super) fn srandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         ctx.out.array(0);
     } else if count < 0 || count == 1 {
         let picks = count.unsigned_abs();
-        let mark = ctx.out.len();
-        // Picks with repeats are unbounded by the set: a reply of (nearly)
-        // unlimited picks would exhaust memory, so it stops at the size
-        // limit of a single bulk reply.
-        let limit = ctx.settings.proto_max_bulk_len.max(0) as usize;
-        let mut too_big = false;
+        let mut budget = ReplyBudget::new(ctx.out, ctx.settings.proto_max_bulk_len);
         ctx.out.array(usize::try_from(picks).unwrap_or(usize::MAX));
         set.random_members(picks, |m| {
             reply_member(ctx.out, m);
-            too_big = ctx.out.len() - mark > limit;
-            !too_big
+            budget.allows_more(ctx.out)
         });
-        if too_big {
-            ctx.out.truncate(mark);
-            return Err(CmdError::ReplyTooLarge);
-        }
+        budget.finish(ctx.out)?;
     } else {
         let count = usize::try_from(count).unwrap_or(usize::MAX);
         ctx.out.array(count.min(set.len()));

@@ -3,9 +3,10 @@
 
 use super::parse::{lex_range, score_range};
 use super::{read_zset, reply_element, reply_elements_header, reply_member};
-use crate::args::{int, is};
+use crate::args::is;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::family::random_pick::{parse_count, parse_with_flag, ReplyBudget};
 use crate::family::scan::{parse_cursor, reply_page, ScanOptions};
 use lodestone_storage::zset::{Member, Score};
 
@@ -108,18 +109,8 @@ pub(super) fn zrandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         }
         return Ok(());
     }
-    let count = int(args[2])?;
-    if count == i64::MIN {
-        return Err(CmdError::OutOfRangeBetween(-i64::MAX, i64::MAX));
-    }
-    let withscores = match args.get(3) {
-        None => false,
-        Some(opt) if args.len() == 4 && is(opt, "withscores") => true,
-        Some(_) => return Err(CmdError::Syntax),
-    };
-    if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
-        return Err(CmdError::ValueOutOfRange("value is out of range"));
-    }
+    let count = parse_count(args[2])?;
+    let withscores = parse_with_flag(args, "WITHSCORES", count)?;
     let Some(z) = read_zset(ctx.engine.shard_for(key), db, key)? else {
         ctx.out.array(0);
         return Ok(());
@@ -129,9 +120,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     } else if count < 0 || count == 1 {
         // Independent picks, repeats allowed, random order.
         let picks = count.unsigned_abs();
-        let mark = ctx.out.len();
-        let limit = ctx.settings.proto_max_bulk_len.max(0) as usize;
-        let mut too_big = false;
+        let mut budget = ReplyBudget::new(ctx.out, ctx.settings.proto_max_bulk_len);
         reply_elements_header(
             ctx.out,
             usize::try_from(picks).unwrap_or(usize::MAX),
@@ -139,15 +128,9 @@ pub(super) fn zrandmember(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         );
         z.random_with_repeats(picks, |m, s| {
             reply_element(ctx.out, m, s, withscores);
-            // A reply of (nearly) unlimited picks would exhaust memory:
-            // stop at the size limit of a single bulk reply.
-            too_big = ctx.out.len() - mark > limit;
-            !too_big
+            budget.allows_more(ctx.out)
         });
-        if too_big {
-            ctx.out.truncate(mark);
-            return Err(CmdError::ReplyTooLarge);
-        }
+        budget.finish(ctx.out)?;
     } else {
         let count = count as usize;
         reply_elements_header(ctx.out, count.min(z.len()), withscores);
