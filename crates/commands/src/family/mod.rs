@@ -6,6 +6,7 @@ pub mod generic;
 pub mod hash;
 pub mod hyperloglog;
 pub mod list;
+pub mod mpop;
 pub mod object;
 pub mod random_pick;
 pub mod scan;

@@ -8,9 +8,10 @@
 //! (inside MULTI/EXEC and scripts) it answers at once as on timeout.
 
 use super::{elements_removed, parse_end, push_event, reply_range, shrink_or_empty, write_list};
-use crate::args::{is, timeout_deadline};
+use crate::args::timeout_deadline;
 use crate::ctx::{BlockRequest, Ctx};
 use crate::error::{CmdError, CmdResult};
+use crate::family::mpop::parse_mpop;
 use lodestone_protocol::num::parse_i64;
 use lodestone_storage::list::{End, List};
 use lodestone_storage::notify::LIST;
@@ -139,50 +140,10 @@ fn pop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End) -> Result<bool, CmdError> 
     Ok(false)
 }
 
-/// The arguments of LMPOP and BLMPOP after the timeout: `numkeys key
-/// [key ...] LEFT|RIGHT [COUNT count]`, with Redis's error texts.
-struct MpopArgs<'a> {
-    keys: &'a [&'a [u8]],
-    end: End,
-    count: usize,
-}
-
-fn parse_mpop<'a>(args: &'a [&'a [u8]]) -> Result<MpopArgs<'a>, CmdError> {
-    let numkeys = parse_i64(args[0])
-        .filter(|&n| n >= 1)
-        .ok_or(CmdError::ValueOutOfRange(
-            "numkeys should be greater than 0",
-        ))?;
-    let where_at = usize::try_from(numkeys)
-        .ok()
-        .and_then(|n| n.checked_add(1))
-        .filter(|&at| at < args.len())
-        .ok_or(CmdError::Syntax)?;
-    let end = parse_end(args[where_at])?;
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < args.len() {
-        if count.is_none() && is(args[i], "count") && i + 1 < args.len() {
-            let n = parse_i64(args[i + 1])
-                .filter(|&n| n >= 1)
-                .ok_or(CmdError::ValueOutOfRange("count should be greater than 0"))?;
-            count = Some(n as usize);
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok(MpopArgs {
-        keys: &args[1..where_at],
-        end,
-        count: count.unwrap_or(1),
-    })
-}
-
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 pub(super) fn lmpop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
-    let m = parse_mpop(&args[1..])?;
-    if !mpop_first(ctx, m.keys, m.end, m.count)? {
+    let m = parse_mpop(&args[1..], parse_end)?;
+    if !mpop_first(ctx, m.keys, m.side, m.count)? {
         ctx.out.null_array();
     }
     Ok(())
@@ -230,9 +191,9 @@ fn blocking_pop(ctx: &mut Ctx, args: &[&[u8]], end: End) -> CmdResult {
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 pub(super) fn blmpop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
-    let m = parse_mpop(&args[2..])?;
+    let m = parse_mpop(&args[2..], parse_end)?;
     let deadline = deadline(ctx, m.keys[0], args[1])?;
-    if !mpop_first(ctx, m.keys, m.end, m.count)? {
+    if !mpop_first(ctx, m.keys, m.side, m.count)? {
         block_or(ctx, m.keys, deadline, |c| c.out.null_array());
     }
     Ok(())
@@ -338,10 +299,14 @@ mod tests {
     #[test]
     fn mpop_arguments_follow_redis() {
         let a = args(&["2", "a", "b", "LEFT", "COUNT", "3"]);
-        let m = parse_mpop(&a).unwrap();
+        let m = parse_mpop(&a, parse_end).unwrap();
         assert_eq!(m.keys, &a[1..3]);
-        assert_eq!((m.end, m.count), (End::Head, 3));
-        let err = |w: &[&'static str]| parse_mpop(&args(w)).err().map(|e| e.message().into_owned());
+        assert_eq!((m.side, m.count), (End::Head, 3));
+        let err = |w: &[&'static str]| {
+            parse_mpop(&args(w), parse_end)
+                .err()
+                .map(|e| e.message().into_owned())
+        };
         assert_eq!(
             err(&["0", "a", "LEFT"]).as_deref(),
             Some("ERR numkeys should be greater than 0")

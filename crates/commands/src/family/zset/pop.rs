@@ -5,6 +5,7 @@ use super::{write_zset, written};
 use crate::args::{is, timeout_deadline};
 use crate::ctx::{BlockRequest, Ctx};
 use crate::error::{CmdError, CmdResult};
+use crate::family::mpop::parse_mpop;
 use lodestone_protocol::num::parse_i64;
 use lodestone_storage::Kind;
 
@@ -131,50 +132,15 @@ fn blocking_pop(ctx: &mut Ctx, args: &[&[u8]], max: bool) -> CmdResult {
     pop_or_block(ctx, keys, args[args.len() - 1], max, None, shape)
 }
 
-/// The arguments of ZMPOP and BZMPOP after the timeout: `numkeys key
-/// [key ...] MIN|MAX [COUNT count]`, with Redis's error texts.
-struct MpopArgs<'a> {
-    keys: &'a [&'a [u8]],
-    max: bool,
-    count: usize,
-}
-
-fn parse_mpop<'a>(args: &'a [&'a [u8]]) -> Result<MpopArgs<'a>, CmdError> {
-    let numkeys = parse_i64(args[0])
-        .filter(|&n| n >= 1)
-        .ok_or(CmdError::ValueOutOfRange(
-            "numkeys should be greater than 0",
-        ))?;
-    let where_at = usize::try_from(numkeys)
-        .ok()
-        .and_then(|n| n.checked_add(1))
-        .filter(|&at| at < args.len())
-        .ok_or(CmdError::Syntax)?;
-    let max = if is(args[where_at], "min") {
-        false
-    } else if is(args[where_at], "max") {
-        true
+/// The MIN|MAX word of ZMPOP and BZMPOP: true for MAX.
+fn parse_side(arg: &[u8]) -> Result<bool, CmdError> {
+    if is(arg, "min") {
+        Ok(false)
+    } else if is(arg, "max") {
+        Ok(true)
     } else {
-        return Err(CmdError::Syntax);
-    };
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < args.len() {
-        if count.is_none() && is(args[i], "count") && i + 1 < args.len() {
-            let n = parse_i64(args[i + 1])
-                .filter(|&n| n >= 1)
-                .ok_or(CmdError::ValueOutOfRange("count should be greater than 0"))?;
-            count = Some(n as usize);
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
+        Err(CmdError::Syntax)
     }
-    Ok(MpopArgs {
-        keys: &args[1..where_at],
-        max,
-        count: count.unwrap_or(1),
-    })
 }
 
 const MPOP_SHAPE: Shape = Shape {
@@ -184,8 +150,8 @@ const MPOP_SHAPE: Shape = Shape {
 
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]`
 pub(super) fn zmpop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
-    let m = parse_mpop(&args[1..])?;
-    if !pop_first(ctx, m.keys, m.max, Some(m.count), MPOP_SHAPE)? {
+    let m = parse_mpop(&args[1..], parse_side)?;
+    if !pop_first(ctx, m.keys, m.side, Some(m.count), MPOP_SHAPE)? {
         ctx.out.null_array();
     }
     Ok(())
@@ -193,8 +159,8 @@ pub(super) fn zmpop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
 
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`
 pub(super) fn bzmpop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
-    let m = parse_mpop(&args[2..])?;
-    pop_or_block(ctx, m.keys, args[1], m.max, Some(m.count), MPOP_SHAPE)
+    let m = parse_mpop(&args[2..], parse_side)?;
+    pop_or_block(ctx, m.keys, args[1], m.side, Some(m.count), MPOP_SHAPE)
 }
 
 /// The blocking pops: pop from the first non-empty key, else park the
