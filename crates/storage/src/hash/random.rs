@@ -2,7 +2,7 @@
 //! (`hrandfieldWithCountCommand` and the listpack helpers it uses).
 //!
 //! * With repeats (negative count): independent uniform picks. A listpack
-//!   is sampled in batches of at most [`SAMPLE_BATCH`] picks, each batch
+//!   is sampled in batches of at most 1000 picks ([`ListpackRef::sample_with_repeats`]), each batch
 //!   served by one walk over the buffer (`lpRandomPairs`).
 //! * Distinct fields: the whole hash when it is not bigger than the
 //!   request; for a listpack, one ordered pass of selection sampling
@@ -13,10 +13,6 @@
 use super::{FieldValue, Hash, Repr};
 use crate::listpack::{ListpackRef, LpEntry};
 use std::collections::HashSet;
-
-/// Largest number of picks served by one listpack walk (Redis's
-/// `HRANDFIELD_RANDOM_SAMPLE_LIMIT`): bounds the temporary pick array.
-const SAMPLE_BATCH: u64 = 1000;
 
 /// Above this ratio of size to request, distinct fields of a table are
 /// drawn at random instead of trimmed from a copy (Redis's
@@ -52,38 +48,10 @@ impl Hash {
         match &self.repr {
             Repr::Listpack(b) => {
                 let lp = ListpackRef::new(b);
-                let pairs = lp.len() / 2;
-                if pairs == 0 {
-                    return;
-                }
-                let mut left = count;
-                let mut picks: Vec<(usize, usize)> = Vec::new();
-                let mut chosen: Vec<usize> = Vec::new();
-                while left > 0 {
-                    let batch = left.min(SAMPLE_BATCH) as usize;
-                    left -= batch as u64;
-                    // (pair index, order of the pick), walked in index order.
-                    picks.clear();
-                    picks.extend((0..batch).map(|order| (fastrand::usize(..pairs), order)));
-                    picks.sort_unstable();
-                    chosen.clear();
-                    chosen.resize(batch, 0);
-                    let mut pos = lp.first();
-                    let mut at = 0;
-                    for &(index, order) in &picks {
-                        while at < index {
-                            pos = pos.and_then(|p| lp.next(p)).and_then(|p| lp.next(p));
-                            at += 1;
-                        }
-                        chosen[order] = pos.unwrap_or_default();
-                    }
-                    for &p in &chosen {
-                        let Some(v) = lp.next(p) else { return };
-                        if !visit(lp.get(p), lp.get(v)) {
-                            return;
-                        }
-                    }
-                }
+                lp.sample_with_repeats(2, count, |p| match lp.next(p) {
+                    Some(v) => visit(lp.get(p), lp.get(v)),
+                    None => false,
+                });
             }
             Repr::Table(t) => {
                 for _ in 0..count {

@@ -27,6 +27,7 @@ mod entry;
 pub(crate) mod oracle;
 #[cfg(test)]
 mod oracle_tests;
+mod sample;
 #[cfg(test)]
 mod tests;
 mod validate;

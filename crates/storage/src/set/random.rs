@@ -3,8 +3,8 @@
 //! listpack helpers they use).
 //!
 //! * Picks with repeats ([`Set::random_members`]): independent uniform
-//!   picks; a listpack is sampled in batches of at most [`SAMPLE_BATCH`]
-//!   picks, each served by one walk over the buffer (`lpRandomEntries`).
+//!   picks; a listpack is sampled in batches of at most 1000 picks
+//!   ([`ListpackRef::sample_with_repeats`]), each served by one walk over the buffer (`lpRandomEntries`).
 //! * Distinct picks ([`Set::random_distinct`]): the whole set when the
 //!   request covers it; for a listpack, one ordered pass of selection
 //!   sampling (`lpNextRandom`); otherwise trimming random members from a
@@ -18,10 +18,6 @@ use super::{Encoding, Member, Set, SetLimits, View};
 use crate::bytes::SmallBytes;
 use crate::listpack::{ListpackRef, LpEntry};
 use std::collections::HashSet;
-
-/// Largest number of picks served by one listpack walk (Redis's
-/// `SRANDFIELD_RANDOM_SAMPLE_LIMIT`): bounds the temporary pick array.
-const SAMPLE_BATCH: u64 = 1000;
 
 /// Distinct picks from a table or intset are trimmed from a copy when the
 /// set is at most this many times bigger than the request (Redis's
@@ -137,34 +133,7 @@ impl Set {
     pub fn random_members(&self, count: u64, mut visit: impl FnMut(Member<'_>) -> bool) {
         match self.view() {
             View::Listpack(lp) if count > 1 && !lp.is_empty() => {
-                let n = lp.len();
-                let mut left = count;
-                let mut picks: Vec<(usize, usize)> = Vec::new();
-                let mut chosen: Vec<usize> = Vec::new();
-                while left > 0 {
-                    let batch = left.min(SAMPLE_BATCH) as usize;
-                    left -= batch as u64;
-                    // (element index, order of the pick), walked in index order.
-                    picks.clear();
-                    picks.extend((0..batch).map(|order| (fastrand::usize(..n), order)));
-                    picks.sort_unstable();
-                    chosen.clear();
-                    chosen.resize(batch, 0);
-                    let mut pos = lp.first();
-                    let mut at = 0;
-                    for &(index, order) in &picks {
-                        while at < index {
-                            pos = pos.and_then(|p| lp.next(p));
-                            at += 1;
-                        }
-                        chosen[order] = pos.unwrap_or_default();
-                    }
-                    for &p in &chosen {
-                        if !visit(lp.get(p)) {
-                            return;
-                        }
-                    }
-                }
+                lp.sample_with_repeats(1, count, |p| visit(lp.get(p)));
             }
             _ => {
                 for _ in 0..count {

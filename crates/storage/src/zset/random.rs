@@ -2,7 +2,7 @@
 //! (`zrandmemberWithCountCommand` and the listpack helpers it uses).
 //!
 //! * With repeats (negative count): independent uniform picks. A listpack
-//!   is sampled in batches of at most [`SAMPLE_BATCH`] picks, each batch
+//!   is sampled in batches of at most 1000 picks ([`ListpackRef::sample_with_repeats`]), each batch
 //!   served by one walk over the buffer (`lpRandomPairs`).
 //! * Distinct elements: the whole set, highest first, when it is not bigger
 //!   than the request; for a listpack, one ordered pass of selection
@@ -14,10 +14,6 @@ use super::packed::{self, pair_at, PackedIter};
 use super::{score_of, Member, Repr, ZSet};
 use crate::listpack::{ListpackRef, LpEntry};
 use std::collections::HashSet;
-
-/// Largest number of picks served by one listpack walk (Redis's
-/// `ZRANDMEMBER_RANDOM_SAMPLE_LIMIT`): bounds the temporary pick array.
-const SAMPLE_BATCH: u64 = 1000;
 
 /// Above this ratio of size to request, distinct elements of the big
 /// encoding are drawn at random instead of trimmed from a copy (Redis's
@@ -47,40 +43,10 @@ impl ZSet {
         match &self.repr {
             Repr::Listpack(b) => {
                 let lp = ListpackRef::new(b);
-                let n = packed::pairs(lp);
-                if n == 0 {
-                    return;
-                }
-                let mut left = count;
-                let mut picks: Vec<(usize, usize)> = Vec::new();
-                let mut chosen: Vec<usize> = Vec::new();
-                while left > 0 {
-                    let batch = left.min(SAMPLE_BATCH) as usize;
-                    left -= batch as u64;
-                    // (pair index, order of the pick), walked in index order.
-                    picks.clear();
-                    picks.extend((0..batch).map(|order| (fastrand::usize(..n), order)));
-                    picks.sort_unstable();
-                    chosen.clear();
-                    chosen.resize(batch, 0);
-                    let mut pos = lp.first();
-                    let mut at = 0;
-                    for &(index, order) in &picks {
-                        while at < index {
-                            pos = pos.and_then(|p| lp.next(p)).and_then(|p| lp.next(p));
-                            at += 1;
-                        }
-                        chosen[order] = pos.unwrap_or_default();
-                    }
-                    for &p in &chosen {
-                        let Some((m, s)) = pair_at(lp, p) else {
-                            return;
-                        };
-                        if !visit(m, score_of(s)) {
-                            return;
-                        }
-                    }
-                }
+                lp.sample_with_repeats(2, count, |p| match pair_at(lp, p) {
+                    Some((m, s)) => visit(m, score_of(s)),
+                    None => false,
+                });
             }
             Repr::SkipList(s) => {
                 for _ in 0..count {
