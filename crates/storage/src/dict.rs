@@ -415,6 +415,24 @@ impl<E: DictEntry> Dict<E> {
         v
     }
 
+    /// Number of buckets that may hold entries: the old table's not yet
+    /// rehashed ones, then all of the new table's.
+    fn live_buckets(&self) -> usize {
+        let low = self.rehash_idx.unwrap_or(0);
+        self.tables[0].buckets.len() + self.tables[1].buckets.len() - low
+    }
+
+    /// The live bucket `i` (below [`Self::live_buckets`]), in that order.
+    fn live_bucket(&self, i: usize) -> &Link<E> {
+        let i = self.rehash_idx.unwrap_or(0) + i;
+        let s0 = self.tables[0].buckets.len();
+        if i < s0 {
+            &self.tables[0].buckets[i]
+        } else {
+            &self.tables[1].buckets[i - s0]
+        }
+    }
+
     /// A random entry: a random non-empty bucket, then a random entry of its
     /// chain. Chains are short (the load factor stays near or below one), so
     /// this is close to uniform.
@@ -422,18 +440,8 @@ impl<E: DictEntry> Dict<E> {
         if self.is_empty() {
             return None;
         }
-        let s0 = self.tables[0].buckets.len();
-        let s1 = self.tables[1].buckets.len();
-        let low = self.rehash_idx.unwrap_or(0);
-        let span = s0 + s1 - low;
-        let bucket = |i: usize| -> &Link<E> {
-            let i = low + i % span;
-            if i < s0 {
-                &self.tables[0].buckets[i]
-            } else {
-                &self.tables[1].buckets[i - s0]
-            }
-        };
+        let span = self.live_buckets();
+        let bucket = |i: usize| self.live_bucket(i % span);
         let start = fastrand::usize(..span);
         let mut chosen = None;
         for attempt in 0..1000 {
@@ -482,22 +490,14 @@ impl<E: DictEntry> Dict<E> {
         if self.is_empty() {
             return None;
         }
-        let s0 = self.tables[0].buckets.len();
-        let s1 = self.tables[1].buckets.len();
-        let low = self.rehash_idx.unwrap_or(0);
-        let span = s0 + s1 - low;
+        let span = self.live_buckets();
         let start = fastrand::usize(..span);
         let mut sample: [Option<&E>; FAIR_SAMPLE] = [None; FAIR_SAMPLE];
         let mut n = 0;
         // Every live bucket at most once; the table is not empty, so this
         // finds at least one entry.
         'buckets: for d in 0..span {
-            let i = low + (start + d) % span;
-            let mut link = if i < s0 {
-                &self.tables[0].buckets[i]
-            } else {
-                &self.tables[1].buckets[i - s0]
-            };
+            let mut link = self.live_bucket((start + d) % span);
             while let Some(node) = link {
                 sample[n] = Some(&node.entry);
                 n += 1;
