@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{assert_same_replies, bulk, err, free_port, start_lodestone, start_redis, Conn};
+use common::{
+    assert_same_replies, bulk, err, free_port, keyevents, start_lodestone, start_redis, Conn,
+};
 use lodestone_protocol::frame::Frame;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -912,4 +914,23 @@ fn example_config_is_defaults() {
         config_get(&mut Conn::connect(server.port), &["save"])["save"],
         "3600 1 300 100 60 10000"
     );
+}
+
+/// `n` (new-key events) is not part of `A`: with both set, CONFIG GET
+/// shows Redis's text (`AKE`, no `n`) but new-key events still arrive,
+/// as in Redis.
+#[test]
+fn notify_keyspace_events_keeps_new_class_next_to_a() {
+    let commands: &[&[&str]] = &[&["SET", "fresh", "1"], &["SET", "fresh", "2"]];
+    let server = start_lodestone(&[]);
+    let ours = keyevents(server.port, "KEAn", commands);
+    assert!(ours.contains(&("new".to_string(), "fresh".to_string())));
+    let mut c = Conn::connect(server.port);
+    let shown = c.cmd(&["CONFIG", "GET", "notify-keyspace-events"]);
+    let Some(redis) = start_redis(&[]) else {
+        return;
+    };
+    assert_eq!(ours, keyevents(redis.port, "KEAn", commands));
+    let mut r = Conn::connect(redis.port);
+    assert_eq!(shown, r.cmd(&["CONFIG", "GET", "notify-keyspace-events"]));
 }

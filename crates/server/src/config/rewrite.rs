@@ -245,7 +245,8 @@ fn rewrite_special(state: &mut State, config: &Config, name: &str, text: &str) {
             state.rewrite_line(name, format!("{name} {text}"), force);
         }
         "notify-keyspace-events" => {
-            state.rewrite_line(name, format!("{name} {}", repr(text)), !text.is_empty());
+            let text = special::display(name, text);
+            state.rewrite_line(name, format!("{name} {}", repr(&text)), !text.is_empty());
         }
         "bind" => {
             if text == special::default_of(name) {

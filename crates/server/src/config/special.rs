@@ -26,6 +26,30 @@ pub fn default_of(name: &str) -> &'static str {
     }
 }
 
+/// The stored text of `notify-keyspace-events`: Redis's text, plus `n`
+/// when `A` hides it. Redis keeps the flags as a number and its text drops
+/// the new-key class (`n`, not part of `A`) next to `A`; storing the text
+/// losslessly keeps the class in force, and [`display`] shows Redis's text.
+fn notify_stored_text(flags: u32) -> String {
+    use lodestone_storage::notify::{flags_to_string, ALL, NEW};
+    let mut text = flags_to_string(flags);
+    if flags & ALL == ALL && flags & NEW != 0 {
+        text.push('n');
+    }
+    text
+}
+
+/// How CONFIG GET and CONFIG REWRITE show the stored text of special
+/// parameter `name`.
+pub fn display(name: &str, stored: &str) -> String {
+    match name {
+        "notify-keyspace-events" => lodestone_storage::notify::parse_flags(stored.as_bytes())
+            .map(lodestone_storage::notify::flags_to_string)
+            .unwrap_or_else(|| stored.to_string()),
+        _ => stored.to_string(),
+    }
+}
+
 /// Parses the words given to special parameter `name` into its canonical
 /// text. `current` is the present value, for parameters set partially
 /// (`client-output-buffer-limit pubsub ...` keeps the other classes).
@@ -40,7 +64,7 @@ pub fn parse(name: &str, args: &[String], current: &str) -> Result<String, Strin
                 return Err("wrong number of arguments".into());
             };
             match lodestone_storage::notify::parse_flags(classes.as_bytes()) {
-                Some(flags) => Ok(lodestone_storage::notify::flags_to_string(flags)),
+                Some(flags) => Ok(notify_stored_text(flags)),
                 None => Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
             }
         }

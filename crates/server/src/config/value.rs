@@ -236,7 +236,7 @@ pub fn format(def: &ParamDef, v: &Val) -> String {
             Unit::Octal => format!("{n:o}"),
             _ => n.to_string(),
         },
-        (Val::Special(s), _) => s.clone(),
+        (Val::Special(s), _) => special::display(def.name, s),
         (other, _) => format!("{other:?}"),
     }
 }
