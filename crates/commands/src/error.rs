@@ -276,6 +276,27 @@ pub enum CmdError {
     BusyFunction,
     /// SCRIPT KILL of a script that already wrote.
     Unkillable,
+    /// FCALL of a function no library registered.
+    FunctionNotFound,
+    /// FCALL numkeys that is not an integer.
+    BadNumKeys,
+    /// FUNCTION DELETE of a library that is not loaded.
+    LibraryNotFound,
+    /// FUNCTION RESTORE policy other than FLUSH/APPEND/REPLACE.
+    RestorePolicy,
+    /// A DUMP payload whose footer (RDB version, CRC-64) is wrong.
+    BadDumpPayload,
+    /// FUNCTION LOAD option other than REPLACE; carries it.
+    FunctionLoadOption(Vec<u8>),
+    /// FUNCTION LOAD without code.
+    FunctionCodeMissing,
+    /// FUNCTION LIST argument it does not take; carries it.
+    FunctionListArgument(Vec<u8>),
+    /// FUNCTION LIST LIBRARYNAME without a pattern.
+    FunctionListNoPattern,
+    /// A library could not be loaded or restored; carries the reason in
+    /// Redis's words (they name the library or function at fault).
+    Library(String),
     /// A script failed; carries the whole error text, code included, as
     /// the script or the Lua runtime produced it (bytes, as Lua strings).
     Script(Vec<u8>),
@@ -355,6 +376,12 @@ impl CmdError {
                 b" HELP.",
             ]),
             CmdError::Script(text) => Cow::Owned(text.clone()),
+            CmdError::FunctionLoadOption(arg) => {
+                join(&[b"ERR Unknown option given: ", c_str(arg, usize::MAX)])
+            }
+            CmdError::FunctionListArgument(arg) => {
+                join(&[b"ERR Unknown argument ", c_str(arg, usize::MAX)])
+            }
             CmdError::PfdebugUnknownSubcommand(sub) => join(&[
                 b"ERR Unknown PFDEBUG subcommand '",
                 c_str(sub, usize::MAX),
@@ -434,7 +461,9 @@ impl CmdError {
             UnknownCommand { .. }
             | UnknownSubcommand { .. }
             | SubcommandSyntax { .. }
-            | PfdebugUnknownSubcommand(_) => {
+            | PfdebugUnknownSubcommand(_)
+            | FunctionLoadOption(_)
+            | FunctionListArgument(_) => {
                 String::from_utf8_lossy(&self.message_bytes()).into_owned().into()
             }
             ExpireNxConflict => "ERR NX and XX, GT or LT options at the same time are not compatible".into(),
@@ -510,6 +539,14 @@ impl CmdError {
             BusyFunction => "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.".into(),
             Unkillable => "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.".into(),
             Script(text) => String::from_utf8_lossy(text).into_owned().into(),
+            FunctionNotFound => "ERR Function not found".into(),
+            BadNumKeys => "ERR Bad number of keys provided".into(),
+            LibraryNotFound => "ERR Library not found".into(),
+            RestorePolicy => "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.".into(),
+            BadDumpPayload => "ERR DUMP payload version or checksum are wrong".into(),
+            FunctionCodeMissing => "ERR Function code is missing".into(),
+            FunctionListNoPattern => "ERR library name argument was not given".into(),
+            Library(msg) => format!("ERR {msg}").into(),
         }
     }
 }

@@ -155,6 +155,8 @@ pub struct Server {
     /// The Lua interpreter and script cache, created on first use (and
     /// taken out while a script runs, so its bridge can hold the server).
     pub scripting: Option<crate::scripting::ScriptEngine>,
+    /// Function libraries and their interpreter (FUNCTION, FCALL).
+    pub functions: crate::scripting::functions::Functions,
     /// True while a script runs (its commands show as `lua` in MONITOR).
     pub in_script: bool,
     /// A script running past `busy-reply-threshold`: other clients get
@@ -262,6 +264,7 @@ impl Server {
             last_lookup: None,
             serving_ready_keys: false,
             scripting: None,
+            functions: Default::default(),
             in_script: false,
             busy_script: None,
             to_reread: Vec::new(),

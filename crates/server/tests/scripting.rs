@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{differential_script, send, start_lodestone, wait_blocked, Conn};
+use common::{differential_script, send, start_lodestone, wait_blocked, wait_busy, Conn};
 use lodestone_protocol::frame::Frame;
 
 #[test]
@@ -294,18 +294,6 @@ fn recursive_table_reply_is_bounded() {
     let body = &drained.bytes[..drained.bytes.len() - b"-ERR reached lua stack limit\r\n".len()];
     assert!(!body.is_empty() && body.chunks(4).all(|c| c == b"*1\r\n"));
     assert_eq!(c.cmd(&["PING"]), Frame::Simple(b"PONG".to_vec()));
-}
-
-/// Waits until `probe` answers BUSY (the script is over its threshold).
-fn wait_busy(probe: &mut Conn) -> Frame {
-    for _ in 0..500 {
-        let r = probe.cmd(&["GET", "x"]);
-        if matches!(&r, Frame::Error(e) if e.starts_with(b"BUSY")) {
-            return r;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    panic!("the server never reported the script busy");
 }
 
 /// A script past `busy-reply-threshold` does not make the server

@@ -21,6 +21,7 @@ pub mod list;
 pub mod listpack;
 pub mod lzf;
 pub mod notify;
+pub mod rdb;
 pub mod set;
 pub mod value;
 pub mod watch;

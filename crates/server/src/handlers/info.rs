@@ -380,7 +380,8 @@ fn memory_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "allocator_resident", alloc.resident);
     field(out, "total_system_memory", system);
     field(out, "total_system_memory_human", bytes_to_human(system));
-    // The EVAL interpreter and its script cache (functions come later).
+    // The EVAL interpreter and its script cache, then the functions
+    // interpreter and its libraries.
     let (lua, scripts_eval, cached) = s.scripting.as_ref().map_or((0, 0, 0), |e| {
         (
             e.lua_memory() as u64,
@@ -388,22 +389,29 @@ fn memory_section(s: &mut Server, _key: usize, out: &mut String) {
             e.scripts.len(),
         )
     });
+    let libs = &s.functions.libs;
+    let vm_functions = s.functions.engine.as_ref().map_or(0, |e| e.lua_memory()) as u64;
+    let functions = libs.memory() as u64;
     field(out, "used_memory_lua", lua);
     field(out, "used_memory_vm_eval", lua);
     field(out, "used_memory_lua_human", bytes_to_human(lua));
     field(out, "used_memory_scripts_eval", scripts_eval);
     field(out, "number_of_cached_scripts", cached);
-    field(out, "number_of_functions", 0);
-    field(out, "number_of_libraries", 0);
-    field(out, "used_memory_vm_functions", 0);
-    field(out, "used_memory_vm_total", lua);
-    field(out, "used_memory_vm_total_human", bytes_to_human(lua));
-    field(out, "used_memory_functions", 0);
-    field(out, "used_memory_scripts", scripts_eval);
+    field(out, "number_of_functions", libs.function_count());
+    field(out, "number_of_libraries", libs.library_count());
+    field(out, "used_memory_vm_functions", vm_functions);
+    field(out, "used_memory_vm_total", lua + vm_functions);
+    field(
+        out,
+        "used_memory_vm_total_human",
+        bytes_to_human(lua + vm_functions),
+    );
+    field(out, "used_memory_functions", functions);
+    field(out, "used_memory_scripts", scripts_eval + functions);
     field(
         out,
         "used_memory_scripts_human",
-        bytes_to_human(scripts_eval),
+        bytes_to_human(scripts_eval + functions),
     );
     field(out, "maxmemory", maxmemory);
     field(out, "maxmemory_human", bytes_to_human(maxmemory));

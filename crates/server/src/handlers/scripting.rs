@@ -45,13 +45,18 @@ fn evalsha_ro(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 
 /// The interpreter, created on first use.
 fn engine(s: &mut Server) -> Result<&mut ScriptEngine, CmdError> {
-    if s.scripting.is_none() {
+    engine_in(&mut s.scripting)
+}
+
+/// The interpreter in `slot`, created there on first use (the EVAL one or
+/// the functions one).
+pub(super) fn engine_in(slot: &mut Option<ScriptEngine>) -> Result<&mut ScriptEngine, CmdError> {
+    if slot.is_none() {
         let engine =
             ScriptEngine::new().map_err(|e| CmdError::Script(format!("ERR {e}").into_bytes()))?;
-        s.scripting = Some(engine);
+        *slot = Some(engine);
     }
-    s.scripting
-        .as_mut()
+    slot.as_mut()
         .ok_or_else(|| CmdError::Script(b"ERR scripting engine unavailable".to_vec()))
 }
 
@@ -108,12 +113,22 @@ fn eval_generic(
         read_only: read_only || (!flags.compat && flags.no_writes),
         write_dirty: false,
         repl_flags: 3,
+        eval: true,
     };
     let func = script.func.clone();
-    let keys = &args[3..3 + numkeys];
-    let argv = &args[3 + numkeys..];
-    let outcome = run_script(s, &engine, &func, &sha, keys, argv, state);
+    let outcome = run_script(s, &engine, &func, &sha, args, numkeys, state);
     s.scripting = Some(engine);
+    finish_run(s, key, outcome, &sha)
+}
+
+/// Replies for a finished EVAL or FCALL run: its error, if it failed (the
+/// reply of a successful run is written already).
+pub(super) fn finish_run(
+    s: &mut Server,
+    key: usize,
+    outcome: mlua::Result<Outcome>,
+    name: &str,
+) -> CmdResult {
     match outcome {
         Ok(Outcome::Replied) => Ok(()),
         Ok(Outcome::Failed {
@@ -126,7 +141,7 @@ fn eval_generic(
         }
         Ok(Outcome::Failed { text, .. }) => Err(CmdError::Script(text)),
         Err(e) => Err(CmdError::Script(
-            format!("ERR Error running script {sha}, {e}").into_bytes(),
+            format!("ERR Error running script {name}, {e}").into_bytes(),
         )),
     }
 }

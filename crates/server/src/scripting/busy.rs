@@ -14,6 +14,12 @@ pub struct BusyScript {
     /// EVAL (true) or FCALL: SCRIPT KILL stops only the first, FUNCTION
     /// KILL only the second.
     pub eval: bool,
+    /// The function's name (FUNCTION STATS).
+    pub name: String,
+    /// The FCALL that runs it (FUNCTION STATS); empty for EVAL.
+    pub command: Vec<Vec<u8>>,
+    /// When it started (FUNCTION STATS `duration_ms`).
+    pub started: quanta::Instant,
     /// The script already wrote: it cannot be killed.
     pub write_dirty: bool,
     /// SCRIPT KILL / FUNCTION KILL asked it to stop.
@@ -34,16 +40,30 @@ pub enum HookVerdict {
     Abort(&'static str),
 }
 
+/// The running script, as the hook describes it.
+pub struct Running<'a> {
+    /// EVAL or FCALL.
+    pub eval: bool,
+    /// Its SHA1 or function name.
+    pub name: &'a str,
+    /// The FCALL request (empty for EVAL).
+    pub command: &'a [Vec<u8>],
+    /// When it started.
+    pub started: quanta::Instant,
+    /// It wrote already.
+    pub write_dirty: bool,
+}
+
 impl Server {
     /// Called by the hook every [`HOOK_INSTRUCTIONS`]: once the script is
     /// over the threshold, marks the server busy and serves other clients.
-    pub fn script_hook(
-        &mut self,
-        caller: usize,
-        started: quanta::Instant,
-        write_dirty: bool,
-        name: &str,
-    ) -> HookVerdict {
+    pub fn script_hook(&mut self, caller: usize, running: Running) -> HookVerdict {
+        let Running {
+            started,
+            write_dirty,
+            name,
+            ..
+        } = running;
         let threshold = self.rt.busy_reply_threshold_ms;
         if threshold <= 0 || (started.elapsed().as_millis() as i64) < threshold {
             return HookVerdict::Continue;
@@ -60,11 +80,15 @@ impl Server {
             }
             None => {
                 self.log_warning(&format!(
-                    "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: {name}.",
-                    started.elapsed().as_millis()
+                    "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the {} command. Script name is: {name}.",
+                    started.elapsed().as_millis(),
+                    if running.eval { "SCRIPT KILL" } else { "FUNCTION KILL" }
                 ));
                 self.busy_script = Some(BusyScript {
-                    eval: true,
+                    eval: running.eval,
+                    name: name.to_string(),
+                    command: running.command.to_vec(),
+                    started,
                     write_dirty,
                     kill_requested: false,
                     last_sweep: now,

@@ -11,6 +11,7 @@
 
 pub mod busy;
 pub mod convert;
+pub mod functions;
 mod rand48;
 pub mod run;
 pub mod shebang;
@@ -48,16 +49,20 @@ pub struct ScriptEngine {
     pub(crate) runner: Function,
     /// Sets KEYS and ARGV (prelude `api.set_keys_argv`).
     pub(crate) set_keys_argv: Function,
+    /// Runs a function library's code (prelude `api.load_library`).
+    pub(crate) load_library: Function,
     /// Cached scripts by lower-case hex SHA1.
     pub scripts: HashMap<String, Script>,
     /// Bytes of script bodies in the cache (INFO `used_memory_scripts_eval`).
     pub scripts_memory: usize,
 }
 
-/// Whether an EVAL-family request may write, as its script declares it
-/// (Redis's `evalGetCommandFlags`): `Some(false)` for a `no-writes` script,
-/// `Some(true)` for one with a shebang without it, `None` when the command
-/// table's flags decide (not a script command, no shebang, unknown SHA1).
+/// Whether an EVAL- or FCALL-family request may write, as its script or
+/// function declares it (Redis's `evalGetCommandFlags` and
+/// `fcallGetCommandFlags`): `Some(false)` for a `no-writes` one,
+/// `Some(true)` for one with a shebang or registered flags without it,
+/// `None` when the command table's flags decide (not a script command, no
+/// shebang, unknown SHA1 or function).
 pub fn declared_writes(
     server: &crate::server::Server,
     command: &str,
@@ -66,6 +71,10 @@ pub fn declared_writes(
     let by_sha = match command {
         "eval" | "eval_ro" => false,
         "evalsha" | "evalsha_ro" => true,
+        "fcall" | "fcall_ro" => {
+            let f = server.functions.libs.function(args.get(1)?)?;
+            return Some(!f.flags.no_writes);
+        }
         _ => return None,
     };
     let body = args.get(1)?;
@@ -120,6 +129,7 @@ impl ScriptEngine {
             compile: api.get("compile")?,
             runner: api.get("run")?,
             set_keys_argv: api.get("set_keys_argv")?,
+            load_library: api.get("load_library")?,
             lua,
             scripts: HashMap::new(),
             scripts_memory: 0,

@@ -103,11 +103,27 @@ setmetatable(backing, {
     end,
     __metatable = false,
 })
-local globals = setmetatable({}, { __index = backing, __newindex = readonly_error, __metatable = false })
+local globals_meta = { __index = backing, __newindex = readonly_error, __metatable = false }
+local globals = setmetatable({}, globals_meta)
 backing._G = globals
 backing.coroutine = lock(coroutine)
 -- Chunks compiled by scripts (loadstring, load) see the same globals.
 setfenv(0, globals)
+
+-- The message of an error value caught by pcall, as Redis extracts it:
+-- an error table's `err`, or "ERR " and the text of anything else.
+local function error_message(err)
+    if type(err) == 'table' then
+        local e = rawget(err, 'err')
+        return type(e) == 'string' and e or 'ERR unknown error'
+    end
+    local text = tostring(err)
+    local cut = text:find('\nstack traceback:', 1, true)
+    if cut then
+        text = text:sub(1, cut - 1)
+    end
+    return 'ERR ' .. text
+end
 
 -- Error handler of a script run: adds where the error happened (the first
 -- frame that is the script's own code).
@@ -120,12 +136,7 @@ local function on_error(err)
     end
     if type(err) ~= 'table' then
         -- Errors raised from Rust (SCRIPT KILL) print with a traceback.
-        local text = tostring(err)
-        local cut = text:find('\nstack traceback:', 1, true)
-        if cut then
-            text = text:sub(1, cut - 1)
-        end
-        err = { err = 'ERR ' .. text }
+        err = { err = error_message(err) }
     end
     if info then
         err.source = info.source
@@ -134,7 +145,173 @@ local function on_error(err)
     return err
 end
 
+-- Function libraries (FUNCTION LOAD). While a library's code runs, the
+-- globals resolve to `library_backing` only: a `redis` table that offers
+-- register_function, log and the constants, and nothing else. Functions it
+-- registers keep the ordinary globals for when they are called.
+local registrations = nil
+local function fail(msg)
+    error(make_err(msg))
+end
+local function strict(t)
+    return setmetatable({}, {
+        __index = function(_, name)
+            local v = t[name]
+            if v == nil then
+                error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+            end
+            return v
+        end,
+        __newindex = readonly_error,
+        __metatable = false,
+    })
+end
+local FLAG_NAMES = { 'no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys' }
+local NAME_ERROR = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long'
+
+-- A string argument as Redis's luaGetStringSds reads it: strings and
+-- numbers, as text; nil for anything else.
+local function string_arg(v)
+    local t = type(v)
+    if t == 'string' or t == 'number' then
+        return tostring(v)
+    end
+    return nil
+end
+
+local function read_flags(list)
+    local flags, j = {}, 1
+    while true do
+        local f = list[j]
+        if f == nil then
+            return flags
+        end
+        f = string_arg(f)
+        local known = nil
+        if f then
+            for _, name in ipairs(FLAG_NAMES) do
+                if f:lower() == name then
+                    known = name
+                end
+            end
+        end
+        if not known then
+            fail('unknown flag given')
+        end
+        flags[known] = true
+        j = j + 1
+    end
+end
+
+local function read_named_args(t)
+    if type(t) ~= 'table' then
+        fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    local r = { flags = {} }
+    for k, v in next, t do
+        if type(k) ~= 'string' and type(k) ~= 'number' then
+            fail('named argument key given to redis.register_function is not a string')
+        end
+        local key = tostring(k):lower()
+        if key == 'function_name' then
+            r.name = string_arg(v)
+            if not r.name then
+                fail('function_name argument given to redis.register_function must be a string')
+            end
+        elseif key == 'description' then
+            r.description = string_arg(v)
+            if not r.description then
+                fail('description argument given to redis.register_function must be a string')
+            end
+        elseif key == 'callback' then
+            if type(v) ~= 'function' then
+                fail('callback argument given to redis.register_function must be a function')
+            end
+            r.callback = v
+        elseif key == 'flags' then
+            if type(v) ~= 'table' then
+                fail('flags argument to redis.register_function must be a table representing function flags')
+            end
+            r.flags = read_flags(v)
+        else
+            fail('unknown argument given to redis.register_function')
+        end
+    end
+    if not r.name then
+        fail('redis.register_function must get a function name argument')
+    end
+    if not r.callback then
+        fail('redis.register_function must get a callback argument')
+    end
+    return r
+end
+
+local function register_function(...)
+    if not registrations then
+        fail('redis.register_function can only be called on FUNCTION LOAD command')
+    end
+    local n = select('#', ...)
+    if n < 1 or n > 2 then
+        fail('wrong number of arguments to redis.register_function')
+    end
+    local r
+    if n == 1 then
+        r = read_named_args(...)
+    else
+        local name, callback = ...
+        r = { name = string_arg(name), callback = callback, flags = {} }
+        if not r.name then
+            fail('first argument to redis.register_function must be a string')
+        end
+        if type(callback) ~= 'function' then
+            fail('second argument to redis.register_function must be a function')
+        end
+    end
+    if #r.name == 0 or r.name:find('[^%w_]') then
+        fail(NAME_ERROR)
+    end
+    for _, other in ipairs(registrations) do
+        if other.name == r.name then
+            fail('Function already exists in the library')
+        end
+    end
+    registrations[#registrations + 1] = r
+end
+
+local library_backing = strict({
+    redis = strict({
+        register_function = register_function,
+        log = redis.log,
+        LOG_DEBUG = redis.LOG_DEBUG,
+        LOG_VERBOSE = redis.LOG_VERBOSE,
+        LOG_NOTICE = redis.LOG_NOTICE,
+        LOG_WARNING = redis.LOG_WARNING,
+        REDIS_VERSION = redis.REDIS_VERSION,
+        REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+    }),
+})
+
 local api = {}
+
+-- Runs a library's code (after its shebang line) with the library API as
+-- globals. Returns its registrations, or nil and Redis's error message.
+function api.load_library(code)
+    local f, msg = loadstring(code, '@user_function')
+    if not f then
+        return nil, 'Error compiling function: ' .. msg
+    end
+    setfenv(f, globals)
+    registrations = {}
+    globals_meta.__index = library_backing
+    local ok, err = pcall_raw(f)
+    globals_meta.__index = backing
+    local regs = registrations
+    registrations = nil
+    if not ok then
+        return nil, 'Error registering functions: ' .. error_message(err)
+    end
+    return regs
+end
 
 -- Compiles a script body; returns the function or nil and Lua's message.
 function api.compile(body, name)

@@ -28,7 +28,8 @@ const OP_CALL: i64 = 1;
 const OP_PCALL: i64 = 2;
 const OP_SETRESP: i64 = 3;
 const OP_SET_REPL: i64 = 4;
-const OP_LOG: i64 = 5;
+/// `redis.log`, the one operation library code may use while loading.
+pub(crate) const OP_LOG: i64 = 5;
 const OP_ACL_CHECK: i64 = 6;
 const OP_SHA1HEX: i64 = 7;
 
@@ -46,6 +47,9 @@ pub struct RunState {
     pub write_dirty: bool,
     /// `redis.set_repl` flags (REPL_AOF | REPL_REPLICA), for propagation.
     pub repl_flags: u8,
+    /// EVAL (KEYS and ARGV are globals; SCRIPT KILL stops it) or FCALL
+    /// (they are the function's two arguments; FUNCTION KILL stops it).
+    pub eval: bool,
 }
 
 /// How a run ended.
@@ -68,16 +72,17 @@ struct Run<'s> {
     state: RunState,
 }
 
-/// Runs `func` with `keys` and `argv` for `state.caller`, writing the
-/// script's reply to the caller. `name` identifies the script in error
-/// texts (its SHA1).
+/// Runs `func` for `state.caller`, writing the script's reply to the
+/// caller. `command` is the EVAL/FCALL request: its keys and arguments
+/// follow the name and `numkeys`. `name` identifies the script in error
+/// texts (an EVAL script's SHA1, a function's name).
 pub fn run_script(
     server: &mut Server,
     engine: &ScriptEngine,
     func: &Function,
     name: &str,
-    keys: &[&[u8]],
-    argv: &[&[u8]],
+    command: &[&[u8]],
+    numkeys: usize,
     state: RunState,
 ) -> mlua::Result<Outcome> {
     let lua = &engine.lua;
@@ -88,9 +93,15 @@ pub fn run_script(
         }
         Ok(t)
     };
-    engine
-        .set_keys_argv
-        .call::<()>((array(keys)?, array(argv)?))?;
+    let keys = array(&command[3..3 + numkeys])?;
+    let argv = array(&command[3 + numkeys..])?;
+    let eval = state.eval;
+    let args = if eval {
+        engine.set_keys_argv.call::<()>((keys, argv))?;
+        Variadic::new()
+    } else {
+        Variadic::from_iter([Value::Table(keys), Value::Table(argv)])
+    };
     server.in_script = true;
     let busy_check = server.rt.busy_reply_threshold_ms > 0;
     let run = RefCell::new(Run { server, state });
@@ -101,9 +112,9 @@ pub fn run_script(
         let key = BRIDGE_KEY.to_str().unwrap_or_default();
         lua.set_named_registry_value(key, bridge)?;
         if busy_check {
-            install_busy_hook(lua, &run, name);
+            install_busy_hook(lua, &run, name, command);
         }
-        let result = engine.runner.call(func.clone());
+        let result = engine.runner.call((func.clone(), args));
         lua.remove_hook();
         lua.set_named_registry_value(key, Value::Nil)?;
         result
@@ -130,8 +141,14 @@ pub fn run_script(
 
 /// Installs the instruction hook that watches the run's time and serves
 /// other clients once it is over `busy-reply-threshold` (see `busy.rs`).
-fn install_busy_hook(lua: &Lua, run: &RefCell<Run>, name: &str) {
+fn install_busy_hook(lua: &Lua, run: &RefCell<Run>, name: &str, command: &[&[u8]]) {
     let started = quanta::Instant::now();
+    let command: Vec<Vec<u8>> = if run.borrow().state.eval {
+        Vec::new()
+    } else {
+        // FUNCTION STATS shows the FCALL that runs a busy function.
+        command.iter().map(|a| a.to_vec()).collect()
+    };
     // The hook must be 'static: it keeps the run's address only.
     let run_addr = run as *const RefCell<Run> as usize;
     let name = name.to_string();
@@ -146,7 +163,14 @@ fn install_busy_hook(lua: &Lua, run: &RefCell<Run>, name: &str) {
             return Ok(mlua::VmState::Continue);
         };
         let Run { server, state } = &mut *r;
-        match server.script_hook(state.caller, started, state.write_dirty, &name) {
+        let running = super::busy::Running {
+            eval: state.eval,
+            name: &name,
+            command: &command,
+            started,
+            write_dirty: state.write_dirty,
+        };
+        match server.script_hook(state.caller, running) {
             HookVerdict::Continue => Ok(mlua::VmState::Continue),
             HookVerdict::Abort(msg) => Err(mlua::Error::external(msg)),
         }
@@ -235,7 +259,10 @@ fn bridge_op(
             run.borrow_mut().state.repl_flags = flags as u8;
             Ok((Value::Nil, false))
         }
-        OP_LOG => redis_log(run, lua, &args),
+        OP_LOG => {
+            let r = run.borrow();
+            redis_log(r.server, lua, &args)
+        }
         OP_ACL_CHECK => {
             let argv = match lua_args_to_argv(&args) {
                 Ok(a) => a,
@@ -329,8 +356,8 @@ fn redis_call(
     }
 }
 
-/// `redis.log(level, message, ...)`.
-fn redis_log(run: &RefCell<Run>, lua: &Lua, args: &[Value]) -> mlua::Result<(Value, bool)> {
+/// `redis.log(level, message, ...)`, logging through `server`.
+pub(crate) fn redis_log(server: &Server, lua: &Lua, args: &[Value]) -> mlua::Result<(Value, bool)> {
     let fail = |msg: &str| -> mlua::Result<(Value, bool)> {
         Ok((Value::Table(error_table(lua, msg.as_bytes())?), true))
     };
@@ -356,9 +383,7 @@ fn redis_log(run: &RefCell<Run>, lua: &Lua, args: &[Value]) -> mlua::Result<(Val
             text.extend_from_slice(&s.as_bytes());
         }
     }
-    run.borrow()
-        .server
-        .log(level, &String::from_utf8_lossy(&text));
+    server.log(level, &String::from_utf8_lossy(&text));
     Ok((Value::Nil, false))
 }
 

@@ -549,3 +549,15 @@ pub fn keyevents(port: u16, classes: &str, commands: &[&[&str]]) -> Vec<(String,
         out.push((event, key));
     }
 }
+
+/// Waits until `probe` answers BUSY (the script is over its threshold).
+pub fn wait_busy(probe: &mut Conn) -> Frame {
+    for _ in 0..500 {
+        let r = probe.cmd(&["GET", "x"]);
+        if matches!(&r, Frame::Error(e) if e.starts_with(b"BUSY")) {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the server never reported the script busy");
+}

@@ -229,29 +229,7 @@ pub(crate) fn restore_payload(rdb_type: u8, body: &[u8]) -> Vec<u8> {
     let mut out = vec![rdb_type];
     out.extend_from_slice(body);
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
-    let crc = crc64(&out);
+    let crc = crate::rdb::crc64(&out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
-}
-
-/// Redis's CRC-64 (Jones polynomial, reflected, zero init), bit by bit.
-pub(crate) fn crc64(data: &[u8]) -> u64 {
-    const POLY_REFLECTED: u64 = 0x95AC_9329_AC4B_C9B5;
-    let mut crc = 0u64;
-    for &b in data {
-        crc ^= b as u64;
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ POLY_REFLECTED
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
-}
-
-#[test]
-fn crc64_matches_redis_check_value() {
-    assert_eq!(crc64(b"123456789"), 0xe9c6_d914_c4b8_d9ca);
 }

@@ -1,0 +1,26 @@
+//! Redis's RDB serialization format: the pieces every user of it shares.
+//!
+//! RDB files, `DUMP`/`RESTORE` payloads and `FUNCTION DUMP`/`RESTORE`
+//! payloads all write values as RDB length-prefixed strings and guard them
+//! with Redis's CRC-64. This module holds those primitives, free of I/O:
+//! writers append to a `Vec<u8>`, the [`Reader`] walks a byte slice and
+//! refuses anything malformed instead of panicking or allocating what a
+//! hostile length claims.
+
+mod crc64;
+mod payload;
+mod reader;
+mod writer;
+
+pub use crc64::crc64;
+pub use payload::{seal_payload, verify_payload};
+pub use reader::{RdbError, Reader};
+pub use writer::{write_len, write_string};
+
+/// The RDB version Redis 7.2 writes (and the newest this code reads).
+pub const RDB_VERSION: u16 = 11;
+
+/// Opcode before a function library (Redis 7.0 GA and later).
+pub const OPCODE_FUNCTION2: u8 = 245;
+/// Opcode of the pre-GA function format, which Redis no longer loads.
+pub const OPCODE_FUNCTION_PRE_GA: u8 = 246;

@@ -1,0 +1,154 @@
+//! Reading RDB lengths and strings from untrusted bytes. Every read is
+//! bounds-checked and every claimed length is checked against the bytes
+//! that are actually there before anything is allocated, so a corrupt or
+//! hostile payload is an error, never a panic or a huge allocation.
+
+use crate::lzf;
+
+/// Why a read failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RdbError {
+    /// The data ended before the value did.
+    Truncated,
+    /// A length or encoding that makes no sense.
+    Corrupt,
+}
+
+/// A cursor over RDB-encoded bytes.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// A length or the marker of a specially encoded string.
+enum Len {
+    Plain(u64),
+    Special(u8),
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, pos: 0 }
+    }
+
+    /// Whether every byte was consumed.
+    pub fn at_end(&self) -> bool {
+        self.pos == self.bytes.len()
+    }
+
+    /// Bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
+        if n > self.remaining() {
+            return Err(RdbError::Truncated);
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// One byte (an opcode or a type).
+    pub fn u8(&mut self) -> Result<u8, RdbError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn raw_len(&mut self) -> Result<Len, RdbError> {
+        let first = self.u8()?;
+        Ok(match first >> 6 {
+            0 => Len::Plain((first & 0x3F) as u64),
+            1 => Len::Plain((((first & 0x3F) as u64) << 8) | self.u8()? as u64),
+            2 if first == 0x80 => {
+                let b = self.take(4)?;
+                Len::Plain(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64)
+            }
+            2 if first == 0x81 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(self.take(8)?);
+                Len::Plain(u64::from_be_bytes(b))
+            }
+            2 => return Err(RdbError::Corrupt),
+            _ => Len::Special(first & 0x3F),
+        })
+    }
+
+    /// A plain length (a special string marker here is corruption).
+    pub fn length(&mut self) -> Result<u64, RdbError> {
+        match self.raw_len()? {
+            Len::Plain(n) => Ok(n),
+            Len::Special(_) => Err(RdbError::Corrupt),
+        }
+    }
+
+    /// A length that must fit in the unread bytes times `max_per_byte`
+    /// (used before allocating for it).
+    fn bounded_len(&mut self, max_per_byte: usize) -> Result<usize, RdbError> {
+        let n = self.length()?;
+        let cap = self.remaining().saturating_mul(max_per_byte) as u64;
+        if n > cap {
+            return Err(RdbError::Truncated);
+        }
+        Ok(n as usize)
+    }
+
+    /// A string in any of its encodings, as its bytes (integers as their
+    /// decimal text, LZF strings decompressed).
+    pub fn string(&mut self) -> Result<Vec<u8>, RdbError> {
+        match self.raw_len()? {
+            Len::Plain(n) => {
+                let n = usize::try_from(n).map_err(|_| RdbError::Truncated)?;
+                Ok(self.take(n)?.to_vec())
+            }
+            Len::Special(0) => Ok((self.u8()? as i8).to_string().into_bytes()),
+            Len::Special(1) => {
+                let b = self.take(2)?;
+                Ok(i16::from_le_bytes([b[0], b[1]]).to_string().into_bytes())
+            }
+            Len::Special(2) => {
+                let b = self.take(4)?;
+                Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]])
+                    .to_string()
+                    .into_bytes())
+            }
+            Len::Special(3) => {
+                let clen = self.bounded_len(1)?;
+                // `lzf::decompress` refuses lengths `clen` bytes cannot
+                // expand to before allocating.
+                let len = self.length()?;
+                let compressed = self.take(clen)?;
+                let len = usize::try_from(len).map_err(|_| RdbError::Corrupt)?;
+                if len == 0 {
+                    return Err(RdbError::Corrupt);
+                }
+                lzf::decompress(compressed, len).ok_or(RdbError::Corrupt)
+            }
+            Len::Special(_) => Err(RdbError::Corrupt),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_lengths_are_refused_without_allocating() {
+        // A raw string claiming 4 GB with three bytes behind it.
+        assert_eq!(
+            Reader::new(b"\x80\xff\xff\xff\xffabc").string(),
+            Err(RdbError::Truncated)
+        );
+        // LZF claiming a huge expansion of a tiny input.
+        assert_eq!(
+            Reader::new(b"\xc3\x01\x80\x7f\xff\xff\xff\x00").string(),
+            Err(RdbError::Corrupt)
+        );
+        assert_eq!(Reader::new(b"\xc7").string(), Err(RdbError::Corrupt));
+        assert_eq!(Reader::new(b"").u8(), Err(RdbError::Truncated));
+        assert_eq!(Reader::new(b"\x82").length(), Err(RdbError::Corrupt));
+    }
+}
