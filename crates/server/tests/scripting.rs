@@ -358,3 +358,29 @@ fn busy_script_that_wrote_is_unkillable() {
     assert!(probe.read_until_closed_or(None).closed);
     assert!(runner.read_until_closed_or(None).closed);
 }
+
+/// Scripts that try to escape SCRIPT KILL are stopped anyway: a loop
+/// inside a coroutine (Lua copies the hook into coroutines) and a loop
+/// that catches the kill error with `pcall` (after a kill the hook raises
+/// on every line, as Redis's does).
+#[test]
+fn busy_scripts_cannot_dodge_script_kill() {
+    let server = start_lodestone(&["--busy-reply-threshold", "50"]);
+    let mut probe = Conn::connect(server.port);
+    for script in [
+        "local co = coroutine.create(function() while true do end end) return coroutine.resume(co)",
+        "local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end",
+    ] {
+        let mut runner = Conn::connect(server.port);
+        send(&mut runner, &["EVAL", script, "0"]);
+        wait_busy(&mut probe);
+        assert_eq!(
+            probe.cmd(&["SCRIPT", "KILL"]),
+            Frame::Simple(b"OK".to_vec()),
+            "{script}"
+        );
+        runner.read();
+        assert_eq!(runner.cmd(&["PING"]), Frame::Simple(b"PONG".to_vec()));
+        assert_eq!(probe.cmd(&["PING"]), Frame::Simple(b"PONG".to_vec()));
+    }
+}

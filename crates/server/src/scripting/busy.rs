@@ -24,6 +24,8 @@ pub struct BusyScript {
     pub write_dirty: bool,
     /// SCRIPT KILL / FUNCTION KILL asked it to stop.
     pub kill_requested: bool,
+    /// The kill was logged (the hook sees it many times).
+    pub kill_logged: bool,
     /// When all client sockets were last read (see
     /// `process_events_while_blocked`).
     pub last_sweep: quanta::Instant,
@@ -91,6 +93,7 @@ impl Server {
                     started,
                     write_dirty,
                     kill_requested: false,
+                    kill_logged: false,
                     last_sweep: now,
                 });
                 true
@@ -100,8 +103,12 @@ impl Server {
         if self.exit_now {
             return HookVerdict::Abort("Script interrupted by SHUTDOWN");
         }
-        if self.busy_script.as_ref().is_some_and(|b| b.kill_requested) {
-            self.log_notice("Lua script killed by user with SCRIPT KILL.");
+        if let Some(b) = self.busy_script.as_mut().filter(|b| b.kill_requested) {
+            // The hook keeps raising on every line until the script is out;
+            // the kill is logged once.
+            if !std::mem::replace(&mut b.kill_logged, true) {
+                self.log_notice("Lua script killed by user with SCRIPT KILL.");
+            }
             return HookVerdict::Abort("Script killed by user with SCRIPT KILL...");
         }
         HookVerdict::Continue

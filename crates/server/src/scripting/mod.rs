@@ -16,6 +16,7 @@ mod rand48;
 pub mod run;
 pub mod shebang;
 mod trampoline;
+mod watch;
 
 use crate::handlers::connection::REDIS_VERSION;
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
@@ -24,6 +25,9 @@ use std::collections::HashMap;
 
 /// The sandbox, compiled into the binary.
 const PRELUDE: &str = include_str!("prelude.lua");
+
+/// The prelude's chunk name: its frames are the sandbox's, not a script's.
+const PRELUDE_CHUNK_NAME: &str = "@lodestone";
 
 /// [`REDIS_VERSION`] as `0x00MMmmpp` (`redis.REDIS_VERSION_NUM`).
 const REDIS_VERSION_NUM: i64 = 0x0007_0206;
@@ -124,7 +128,7 @@ impl ScriptEngine {
         prims.set("version", REDIS_VERSION)?;
         prims.set("version_num", REDIS_VERSION_NUM)?;
         prims.set("libs", lua.create_table()?)?;
-        let api: Table = lua.load(PRELUDE).set_name("@lodestone").call(prims)?;
+        let api: Table = lua.load(PRELUDE).set_name(PRELUDE_CHUNK_NAME).call(prims)?;
         Ok(ScriptEngine {
             compile: api.get("compile")?,
             runner: api.get("run")?,

@@ -9,9 +9,10 @@
 //! command gets (statistics, notifications, WATCH invalidation) while their
 //! replies go to the script instead of the socket.
 
-use super::busy::{HookVerdict, HOOK_INSTRUCTIONS};
+use super::busy::HookVerdict;
 use super::convert::{frame_to_lua, lua_to_reply};
 use super::trampoline::BRIDGE_KEY;
+use super::watch::{Check, Watch};
 use super::{error_table, sha1_hex, ScriptEngine};
 use crate::client::ReplyMode;
 use crate::log::Level;
@@ -105,17 +106,24 @@ pub fn run_script(
     server.in_script = true;
     let busy_check = server.rt.busy_reply_threshold_ms > 0;
     let run = RefCell::new(Run { server, state });
+    let started = quanta::Instant::now();
+    let busy_command: Vec<Vec<u8>> = if eval || !busy_check {
+        Vec::new()
+    } else {
+        // FUNCTION STATS shows the FCALL that runs a busy function.
+        command.iter().map(|a| a.to_vec()).collect()
+    };
     let result: mlua::Result<(bool, Value)> = lua.scope(|scope| {
         let bridge = scope.create_function(|lua, (op, args): (i64, Variadic<Value>)| {
             bridge_op(&run, lua, op, args)
         })?;
         let key = BRIDGE_KEY.to_str().unwrap_or_default();
         lua.set_named_registry_value(key, bridge)?;
-        if busy_check {
-            install_busy_hook(lua, &run, name, command);
-        }
+        let mut check = || busy_verdict(&run, name, &busy_command, started);
+        let mut check: &mut Check = &mut check;
+        let watch = busy_check.then(|| Watch::start(lua, &mut check));
         let result = engine.runner.call((func.clone(), args));
-        lua.remove_hook();
+        drop(watch);
         lua.set_named_registry_value(key, Value::Nil)?;
         result
     });
@@ -139,42 +147,27 @@ pub fn run_script(
     Ok(error_outcome(&value, name))
 }
 
-/// Installs the instruction hook that watches the run's time and serves
-/// other clients once it is over `busy-reply-threshold` (see `busy.rs`).
-fn install_busy_hook(lua: &Lua, run: &RefCell<Run>, name: &str, command: &[&[u8]]) {
-    let started = quanta::Instant::now();
-    let command: Vec<Vec<u8>> = if run.borrow().state.eval {
-        Vec::new()
-    } else {
-        // FUNCTION STATS shows the FCALL that runs a busy function.
-        command.iter().map(|a| a.to_vec()).collect()
+/// The watch hook's check (see `watch.rs`): once the run is over
+/// `busy-reply-threshold`, serve other clients and say whether to stop.
+fn busy_verdict(
+    run: &RefCell<Run>,
+    name: &str,
+    command: &[Vec<u8>],
+    started: quanta::Instant,
+) -> HookVerdict {
+    // Busy while a bridge call is in progress: not a script slice.
+    let Ok(mut r) = run.try_borrow_mut() else {
+        return HookVerdict::Continue;
     };
-    // The hook must be 'static: it keeps the run's address only.
-    let run_addr = run as *const RefCell<Run> as usize;
-    let name = name.to_string();
-    let triggers = mlua::HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS);
-    lua.set_hook(triggers, move |_, _| {
-        // SAFETY: the hook is removed (`remove_hook`) before the run it
-        // points to ends, so the address is valid whenever it fires; the
-        // server borrow inside lives no longer than this call.
-        let run = unsafe { &*(run_addr as *const RefCell<Run<'static>>) };
-        // Busy while a bridge call is in progress: not a script slice.
-        let Ok(mut r) = run.try_borrow_mut() else {
-            return Ok(mlua::VmState::Continue);
-        };
-        let Run { server, state } = &mut *r;
-        let running = super::busy::Running {
-            eval: state.eval,
-            name: &name,
-            command: &command,
-            started,
-            write_dirty: state.write_dirty,
-        };
-        match server.script_hook(state.caller, running) {
-            HookVerdict::Continue => Ok(mlua::VmState::Continue),
-            HookVerdict::Abort(msg) => Err(mlua::Error::external(msg)),
-        }
-    });
+    let Run { server, state } = &mut *r;
+    let running = super::busy::Running {
+        eval: state.eval,
+        name,
+        command,
+        started,
+        write_dirty: state.write_dirty,
+    };
+    server.script_hook(state.caller, running)
 }
 
 /// The error reply for a failed run, as Redis words it: the error table's
