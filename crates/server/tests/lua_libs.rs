@@ -56,6 +56,8 @@ fn cjson_formats_numbers() {
         r#"
         EVAL "return cjson.encode({1e300, 0.1, -0.0, 2^53, 1/3, -1/3})" 0
         EVAL "return cjson.encode(-0.0)" 0
+        EVAL "return cjson.encode({1e-300, 5e-324, -1e-20, {x=1e-17}})" 0
+        EVAL "return cjson.encode(1e-300)" 0
         EVAL "return cjson.encode({0, -0})" 0
         EVAL "return cjson.encode({1e14, 1e15, 123456789012345, 12345678901234, 1e-4, 1e-5})" 0
         EVAL "return cjson.encode({2^63, -2^63, 2^64, 9007199254740993, 1e308 * 10})" 0
@@ -317,6 +319,8 @@ fn cmsgpack_packs_every_format() {
         EVAL "local a = {x=nil, y=5} local b = {x=a} a['x'] = b return cmsgpack.pack(a)" 0
         EVAL "local t = {} t[1] = t return cmsgpack.pack(t)" 0
         EVAL "return cmsgpack.pack()" 0
+        EVAL "return cmsgpack.pack({1e-300, -0.0, 1e-17, -1e-20})" 0
+        EVAL "return cmsgpack.pack(1e-300, 5e-324)" 0
         EVAL "return {pcall(cmsgpack.pack)}" 0
         EVAL "local t = {} for i = 1, 4001 do t[i] = i end return cmsgpack.pack(unpack(t))" 0
         EVAL "local t = {} for i = 1, 4000 do t[i] = i end return #cmsgpack.pack(unpack(t))" 0
@@ -561,6 +565,16 @@ fn struct_packs_and_unpacks_every_format() {
         EVAL "return struct.size('i40')" 0
         EVAL "return struct.size()" 0
         EVAL "struct.pack = nil" 0
+        EVAL "return struct.pack('bbb', 1)" 0
+        EVAL "return struct.pack('c9000c1', string.rep('x', 9000))" 0
+        EVAL "return struct.pack('c9000b', string.rep('x', 9000))" 0
+        EVAL "return struct.pack('c8192c1', string.rep('x', 8192))" 0
+        EVAL "return struct.pack('c8193c1', string.rep('x', 8193))" 0
+        EVAL "return #struct.pack('c40000c1', string.rep('y', 40000))" 0
+        EVAL "return #struct.pack('c40000xxc1c1', string.rep('y', 40000))" 0
+        EVAL "return struct.pack('c9000i', string.rep('7', 9000))" 0
+        EVAL "return struct.pack('d', 1e-300)" 0
+        EVAL "return struct.pack('f', 1e-40)" 0
         "#,
     );
 }
