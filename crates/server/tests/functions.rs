@@ -113,7 +113,7 @@ fn load_errors_match_redis() {
 fn runtime_errors_and_sandbox() {
     differential_script(
         r##"
-        FUNCTION LOAD "#!lua name=lib\nlocal lib = redis\nredis.register_function('a', function() return x end)\nredis.register_function('b', function() return redis.call('nosuch') end)\nredis.register_function('c', function() lib.redis = redis end)\nredis.register_function('d', function() lib.register_function('e', function() end) end)\nredis.register_function('e', function() redis.register_function('z', function() end) end)\nredis.register_function('f', function() y = 1 end)\nredis.register_function('g', function() return KEYS end)\nredis.register_function('h', function() return redis.pcall('incr', 's') end)"
+        FUNCTION LOAD "#!lua name=lib\nlocal lib = redis\nredis.register_function('a', function() return x end)\nredis.register_function('b', function() return redis.call('nosuch') end)\nredis.register_function('c', function() lib.redis = redis end)\nredis.register_function('d', function() lib.register_function('e', function() end) end)\nredis.register_function('e', function() redis.register_function('z', function() end) end)\nredis.register_function('f', function() y = 1 end)\nredis.register_function('g', function() return KEYS end)\nredis.register_function('h', function() return redis.pcall('incr', 's') end)\nredis.register_function('i', function() return bit.band(7, 3) + cjson.decode('[1]')[1] end)"
         SET s notanumber
         FCALL a 0
         FCALL b 0
@@ -123,6 +123,7 @@ fn runtime_errors_and_sandbox() {
         FCALL f 0
         FCALL g 0
         FCALL h 0
+        FCALL i 0
         "##,
     );
 }

@@ -12,6 +12,7 @@
 pub mod busy;
 pub mod convert;
 pub mod functions;
+mod libs;
 mod rand48;
 pub mod run;
 pub mod shebang;
@@ -127,7 +128,9 @@ impl ScriptEngine {
         prims.set("randomseed", lua.create_function(rand48::randomseed)?)?;
         prims.set("version", REDIS_VERSION)?;
         prims.set("version_num", REDIS_VERSION_NUM)?;
-        prims.set("libs", lua.create_table()?)?;
+        let libs = lua.create_table()?;
+        libs::register(&lua, &libs)?;
+        prims.set("libs", libs)?;
         let api: Table = lua.load(PRELUDE).set_name(PRELUDE_CHUNK_NAME).call(prims)?;
         Ok(ScriptEngine {
             compile: api.get("compile")?,
