@@ -70,6 +70,10 @@ pub struct Ctx<'a, 'r> {
     pub may_block: bool,
     /// Set by a blocking command that must wait; it writes no reply then.
     pub block: Option<BlockRequest>,
+    /// The command runs from a Lua script: replies whose order would
+    /// otherwise be arbitrary (SORT of a set without sorting) are made
+    /// deterministic, as Redis makes them for scripts.
+    pub from_script: bool,
 }
 
 impl<'a, 'r> Ctx<'a, 'r> {

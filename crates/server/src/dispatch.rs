@@ -5,6 +5,7 @@
 
 use crate::client::{flags, QueuedCommand, ReplyMode};
 use crate::handlers::Handler;
+use crate::propagate::Effects;
 use crate::server::Server;
 use lodestone_commands::table::spec::flags as cmdflags;
 use lodestone_commands::table::Resolved;
@@ -262,10 +263,9 @@ impl Server {
         // One time for the whole command: a transaction's commands all see
         // the time EXEC started, as in Redis.
         if self.call_depth == 0 {
-            self.now_ms = self.clock.unix_ms
-                + start
-                    .saturating_duration_since(self.clock.instant)
-                    .as_millis() as i64;
+            let since_base = start.saturating_duration_since(self.clock.instant);
+            self.now_ms = self.clock.unix_ms + since_base.as_millis() as i64;
+            self.cmd_time_us = self.clock.unix_ms * 1000 + since_base.as_micros() as i64;
         }
         c.last_cmd = Some(id);
         c.last_interaction_ms = self.now_ms;
@@ -275,6 +275,9 @@ impl Server {
             ks.set_time(self.now_ms);
             ks.set_no_touch(no_touch && !is_touch);
         }
+        let dirty_before = (self.effects.active() && Effects::propagates_itself(&cmd.fullname))
+            .then(|| self.dirty_total());
+        let arbitrary_keys = cmd.flags & cmdflags::TOUCHES_ARBITRARY_KEYS != 0;
         self.call_depth += 1;
         let caller = self.current_client.replace(key);
         let may_block =
@@ -294,6 +297,7 @@ impl Server {
                         cmd: &cmd.fullname,
                         may_block,
                         block: None,
+                        from_script: self.in_script,
                     };
                     let result = f(&mut ctx, args);
                     block = ctx.block.take();
@@ -321,6 +325,9 @@ impl Server {
             // Parked: statistics count the command when it completes.
             self.block_client(key, id, args, req);
             return;
+        }
+        if dirty_before.is_some_and(|before| before != self.dirty_total()) {
+            self.effects.record(db, args, self.effect_targets);
         }
         let duration_us = start.elapsed().as_micros() as u64;
         let stats = &mut self.cmd_stats[id];
@@ -354,8 +361,16 @@ impl Server {
         }
         self.after_reply(key);
         if self.call_depth == 0 {
+            // The execution unit ends before woken clients run theirs.
+            self.effects.end_unit(!arbitrary_keys);
             self.serve_ready_keys();
         }
+    }
+
+    /// Changes made to the data set so far (every shard's `dirty`), to
+    /// tell whether a command wrote.
+    fn dirty_total(&self) -> u64 {
+        self.engine.shards().iter().map(|ks| ks.dirty).sum()
     }
 
     /// SLOWLOG, LATENCY, MONITOR and keyspace notifications after a command.

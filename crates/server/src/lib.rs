@@ -16,6 +16,7 @@ pub mod latency;
 pub mod log;
 pub mod memory;
 pub mod pause;
+pub mod propagate;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;

@@ -111,6 +111,10 @@ pub struct Server {
     pub to_resume: Vec<usize>,
     /// Cached wall-clock time of the current iteration or command (Unix ms).
     pub now_ms: i64,
+    /// Unix time in microseconds when the current top-level command
+    /// started: TIME answers it, so that a script or a transaction sees
+    /// time stand still, as Redis's cached `ustime` does.
+    pub cmd_time_us: i64,
     /// Clock pairing used to turn monotonic readings into Unix time.
     pub clock: ClockBase,
     /// When the server started.
@@ -155,6 +159,11 @@ pub struct Server {
     /// The Lua interpreter and script cache, created on first use (and
     /// taken out while a script runs, so its bridge can hold the server).
     pub scripting: Option<crate::scripting::ScriptEngine>,
+    /// The effects stream for the AOF and replicas (see `propagate.rs`).
+    pub effects: crate::propagate::Effects,
+    /// Where writes recorded now go (`propagate::TARGET_*`): all, unless a
+    /// script narrowed it with `redis.set_repl`.
+    pub effect_targets: u8,
     /// Function libraries and their interpreter (FUNCTION, FCALL).
     pub functions: crate::scripting::functions::Functions,
     /// True while a script runs (its commands show as `lua` in MONITOR).
@@ -243,6 +252,7 @@ impl Server {
             to_close: Vec::new(),
             to_resume: Vec::new(),
             now_ms: now,
+            cmd_time_us: now * 1000,
             clock: ClockBase::now(),
             started: Instant::now(),
             start_unix: now / 1000,
@@ -264,6 +274,8 @@ impl Server {
             last_lookup: None,
             serving_ready_keys: false,
             scripting: None,
+            effects: Default::default(),
+            effect_targets: crate::propagate::TARGET_ALL,
             functions: Default::default(),
             in_script: false,
             busy_script: None,

@@ -384,3 +384,73 @@ fn busy_scripts_cannot_dodge_script_kill() {
         assert_eq!(probe.cmd(&["PING"]), Frame::Simple(b"PONG".to_vec()));
     }
 }
+
+/// What a script can reach is read-only for every later script, as in
+/// Redis: `rawset` and `setmetatable` on protected tables, the strings'
+/// metatable, the globals' metatable; precompiled chunks are refused
+/// (crafted bytecode can corrupt the interpreter).
+#[test]
+fn sandbox_cannot_be_tampered_with() {
+    differential_script(
+        r#"
+        EVAL "rawset(redis, 'call', function() return 'hijacked' end) return 1" 0
+        EVAL "return redis.call('ping')" 0
+        EVAL "getmetatable('').__index = {} return 1" 0
+        EVAL "return ('x'):upper()" 0
+        EVAL "setmetatable(_G, {})" 0
+        EVAL "local g = getmetatable(_G) g.__index = {}" 0
+        EVAL "rawset(_G, 'x', 1)" 0
+        EVAL "rawset(string, 'x', 1)" 0
+        EVAL "return loadstring(string.dump(function() return 1 end))()" 0
+        EVAL "\x1bLua\x51\x00" 0
+        EVAL "local t = {} rawset(t, 'a', 1) setmetatable(t, {}) return t.a" 0
+        EVAL "return loadstring('return 7')()" 0
+        EVAL "local a = {} for i=1,7999 do a[i] = 1 end return redis.call('lpush', 'l', unpack(a))" 0
+        EVAL "return redis.call('set', 'k', nil)" 0
+        "#,
+    );
+}
+
+/// The builtins' Lua environment (reachable with `getfenv` on the API's
+/// Lua functions, which Redis 7.0 does not expose) holds nothing shared.
+#[test]
+fn original_globals_are_not_reachable() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    let env = "return tostring(getfenv(redis.error_reply).string)";
+    assert_eq!(c.cmd(&["EVAL", env, "0"]), Frame::Bulk(b"nil".to_vec()));
+    let load = "return load(coroutine.wrap(function() coroutine.yield('return ') coroutine.yield('42') end))()";
+    assert_eq!(c.cmd(&["EVAL", load, "0"]), Frame::Integer(42));
+    let binary = "local once = string.dump(function() end) return select(2, load(function() local p = once once = nil return p end))";
+    assert_eq!(
+        c.cmd(&["EVAL", binary, "0"]),
+        Frame::Bulk(b"(load):1: unexpected symbol near 'char(27)'".to_vec())
+    );
+}
+
+/// A set sorted BY a constant is returned in ALPHA order to a script, so
+/// the script's result does not depend on the set's internal order.
+#[test]
+fn unsorted_sort_of_a_set_is_ordered_for_scripts() {
+    differential_script(
+        r#"
+        SADD myset a b c d e f g h i l m n o p q r s t u v z aa aaa azz
+        EVAL "return redis.call('sort', KEYS[1], 'by', '_')" 1 myset
+        EVAL "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')" 1 myset
+        "#,
+    );
+}
+
+/// Time stands still while a script runs: TIME answers the time the
+/// script started (Redis 7.2's cached time).
+#[test]
+fn time_is_frozen_inside_a_script() {
+    let server = start_lodestone(&["--enable-debug-command", "yes"]);
+    let mut c = Conn::connect(server.port);
+    let script = "local a = redis.call('TIME') redis.call('DEBUG', 'SLEEP', 0.01) local b = redis.call('TIME') return {a[1] == b[1] and a[2] == b[2]}";
+    c.cmd(&["DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"]);
+    assert_eq!(
+        c.cmd(&["EVAL", script, "0"]),
+        Frame::Array(vec![Frame::Integer(1)])
+    );
+}

@@ -120,8 +120,9 @@ impl Item {
 /// nothing is sorted. Returns the items and the `start..=end` range of
 /// them to output.
 ///
-/// A set has no order of its own, so a set stored unsorted is sorted ALPHA
-/// instead (for replicas to agree). A sorted set is converted to its big
+/// A set has no order of its own, so a set stored unsorted, or returned
+/// unsorted to a script, is sorted ALPHA instead (for replicas and script
+/// results to agree). A sorted set is converted to its big
 /// encoding first, even by SORT_RO: Redis does so (`zsetConvert`), and
 /// OBJECT ENCODING shows it.
 fn load(ctx: &mut Ctx, key: &[u8], o: &mut Options) -> Result<(Vec<Item>, i64, i64), CmdError> {
@@ -134,7 +135,7 @@ fn load(ctx: &mut Ctx, key: &[u8], o: &mut Options) -> Result<(Vec<Item>, i64, i
     let len = match &mut entry.value {
         Value::List(l) => l.len(),
         Value::Set(s) => {
-            if o.dont_sort && o.store.is_some() {
+            if o.dont_sort && (o.store.is_some() || ctx.from_script) {
                 o.dont_sort = false;
                 o.alpha = true;
                 o.by = None;

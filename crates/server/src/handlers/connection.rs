@@ -217,7 +217,7 @@ pub fn validate_client_name(name: &[u8]) -> CmdResult {
 
 /// `TIME`: Unix seconds and microseconds.
 fn time(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    let us = crate::server::unix_us();
+    let us = s.cmd_time_us;
     reply(s, key, |r| {
         r.array(2);
         r.bulk_i64(us / 1_000_000);

@@ -12,9 +12,33 @@ debug = nil
 
 local type, tostring, tonumber, select, error, xpcall, pcall_raw =
     type, tostring, tonumber, select, error, xpcall, pcall
-local setmetatable, setfenv, loadstring, rawget, unpack =
+local setmetatable, setfenv, loadstring_raw, rawget, unpack =
     setmetatable, setfenv, loadstring, rawget, unpack
+local getmetatable, rawset, ipairs, next, pairs, maxn, concat, load =
+    getmetatable, rawset, ipairs, next, pairs, table.maxn, table.concat, load
 local make_err = prims.make_err
+
+-- Every read-only table's metatable answers getmetatable() with this
+-- empty, read-only table: scripts can see a table is protected but never
+-- reach the tables behind it.
+local PROTECTED = {}
+local function readonly_error()
+    error("Attempt to modify a readonly table", 2)
+end
+setmetatable(PROTECTED, { __newindex = readonly_error, __metatable = PROTECTED })
+local function is_protected(t)
+    return type(t) == 'table' and getmetatable(t) == PROTECTED
+end
+
+-- loadstring that refuses precompiled chunks, as Redis's Lua does (a
+-- crafted binary chunk can corrupt the interpreter).
+local function loadstring(s, name)
+    if type(s) == 'string' and s:byte(1) == 27 then
+        local where = name and name:gsub('^[@=]', '') or ('[string "' .. s:sub(1, 20) .. '"]')
+        return nil, where .. ":1: unexpected symbol near 'char(27)'"
+    end
+    return loadstring_raw(s, name)
+end
 
 -- The functions that may raise are C trampolines into the server (see
 -- trampoline.rs): a C function keeps the script's frame on the stack even
@@ -63,7 +87,7 @@ local function pcall_compat(f, ...)
     if not r[1] and type(r[2]) == 'table' and type(rawget(r[2], 'err')) == 'string' then
         return false, rawget(r[2], 'err')
     end
-    return unpack(r, 1, table.maxn(r))
+    return unpack(r, 1, maxn(r))
 end
 
 math.random = prims.random
@@ -71,11 +95,41 @@ math.randomseed = prims.randomseed
 
 -- Read-only view of `t`: reads go through, writes raise as Redis's
 -- read-only tables do.
-local function readonly_error()
-    error("Attempt to modify a readonly table", 2)
-end
 local function lock(t)
-    return setmetatable({}, { __index = t, __newindex = readonly_error, __metatable = false })
+    return setmetatable({}, { __index = t, __newindex = readonly_error, __metatable = PROTECTED })
+end
+
+-- The builtins that could change a protected table bypassing its
+-- metatable refuse to, with Redis's error (raised as from C: no line).
+local function sandbox_setmetatable(t, mt)
+    if is_protected(t) then
+        error("Attempt to modify a readonly table", 0)
+    end
+    return setmetatable(t, mt)
+end
+local function sandbox_rawset(t, k, v)
+    if is_protected(t) then
+        error("Attempt to modify a readonly table", 0)
+    end
+    return rawset(t, k, v)
+end
+-- load(reader): the pieces are joined and compiled like loadstring's.
+local function sandbox_load(reader, name)
+    if type(reader) ~= 'function' then
+        return load(reader, name)
+    end
+    local parts = {}
+    while true do
+        local piece = reader()
+        if piece == nil or piece == '' then
+            break
+        end
+        if type(piece) ~= 'string' then
+            return nil, 'reader function must return a string'
+        end
+        parts[#parts + 1] = piece
+    end
+    return loadstring(concat(parts), name or '=(load)')
 end
 
 -- The globals scripts see: a locked proxy over `backing`, which raises on
@@ -90,10 +144,13 @@ local backing = {
 }
 for _, name in ipairs({ 'xpcall', 'tostring', 'getfenv', 'setmetatable', 'next', 'assert', 'tonumber',
     'rawequal', 'collectgarbage', 'getmetatable', 'rawset', 'coroutine', 'type', 'select', 'unpack',
-    'gcinfo', 'pairs', 'rawget', 'loadstring', 'ipairs', '_VERSION', 'setfenv', 'load', 'error',
-    'newproxy' }) do
+    'gcinfo', 'pairs', 'rawget', 'ipairs', '_VERSION', 'setfenv', 'error', 'newproxy' }) do
     backing[name] = _G[name]
 end
+backing.setmetatable = sandbox_setmetatable
+backing.rawset = sandbox_rawset
+backing.loadstring = loadstring
+backing.load = sandbox_load
 for name, lib in pairs(prims.libs) do
     backing[name] = lock(lib)
 end
@@ -101,14 +158,17 @@ setmetatable(backing, {
     __index = function(_, name)
         error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
     end,
-    __metatable = false,
+    __metatable = PROTECTED,
 })
-local globals_meta = { __index = backing, __newindex = readonly_error, __metatable = false }
+local globals_meta = { __index = backing, __newindex = readonly_error, __metatable = PROTECTED }
 local globals = setmetatable({}, globals_meta)
 backing._G = globals
 backing.coroutine = lock(coroutine)
 -- Chunks compiled by scripts (loadstring, load) see the same globals.
 setfenv(0, globals)
+-- Strings' metatable (its __index is the real string library) is
+-- protected like the rest.
+dbg.getmetatable('').__metatable = PROTECTED
 
 -- The message of an error value caught by pcall, as Redis extracts it:
 -- an error table's `err`, or "ERR " and the text of anything else.
@@ -163,7 +223,7 @@ local function strict(t)
             return v
         end,
         __newindex = readonly_error,
-        __metatable = false,
+        __metatable = PROTECTED,
     })
 end
 local FLAG_NAMES = { 'no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys' }
@@ -336,6 +396,14 @@ end
 function api.set_keys_argv(keys, argv)
     backing.KEYS = keys
     backing.ARGV = argv
+end
+
+-- The original global table is still the environment of the builtins
+-- (getfenv(tostring) returns it): empty it, so that nothing scripts could
+-- reach through it is shared with other scripts.
+local original_globals = _G
+for name in next, original_globals do
+    original_globals[name] = nil
 end
 
 return api

@@ -21,7 +21,7 @@ use lodestone_commands::table::spec::flags as cmdflags;
 use lodestone_commands::table::Resolved;
 use lodestone_protocol::frame;
 use lodestone_protocol::Reply;
-use mlua::{Function, Lua, Value, Variadic};
+use mlua::{Function, Lua, Table, Value, Variadic};
 use std::cell::RefCell;
 
 /// Bridge operations, as the prelude numbers them.
@@ -114,8 +114,8 @@ pub fn run_script(
         command.iter().map(|a| a.to_vec()).collect()
     };
     let result: mlua::Result<(bool, Value)> = lua.scope(|scope| {
-        let bridge = scope.create_function(|lua, (op, args): (i64, Variadic<Value>)| {
-            bridge_op(&run, lua, op, args)
+        let bridge = scope.create_function(|lua, (op, n, args): (i64, usize, Table)| {
+            bridge_op(&run, lua, op, bridge_args(n, &args)?)
         })?;
         let key = BRIDGE_KEY.to_str().unwrap_or_default();
         lua.set_named_registry_value(key, bridge)?;
@@ -145,6 +145,11 @@ pub fn run_script(
         return Ok(Outcome::Replied);
     }
     Ok(error_outcome(&value, name))
+}
+
+/// The `n` arguments a trampoline packed into `args` (nils included).
+pub(crate) fn bridge_args(n: usize, args: &Table) -> mlua::Result<Vec<Value>> {
+    (1..=n).map(|i| args.raw_get(i)).collect()
 }
 
 /// The watch hook's check (see `watch.rs`): once the run is over
@@ -221,7 +226,7 @@ fn bridge_op(
     run: &RefCell<Run>,
     lua: &Lua,
     op: i64,
-    args: Variadic<Value>,
+    args: Vec<Value>,
 ) -> mlua::Result<(Value, bool)> {
     let fail = |msg: &str| -> mlua::Result<(Value, bool)> {
         Ok((Value::Table(error_table(lua, msg.as_bytes())?), true))
@@ -425,7 +430,9 @@ impl Server {
         let saved_resp = std::mem::replace(&mut c.resp, state.resp);
         let saved_mode = std::mem::replace(&mut c.reply_mode, ReplyMode::On);
         let saved_last = c.last_cmd;
+        let saved_targets = std::mem::replace(&mut self.effect_targets, state.repl_flags);
         self.call(state.caller, id, &refs);
+        self.effect_targets = saved_targets;
         let Some(c) = self.clients.get_mut(state.caller) else {
             return Err("the calling client is gone".into());
         };

@@ -26,22 +26,31 @@ pub const FUNCTIONS: &[(&str, ffi::lua_CFunction)] = &[
     ("sha1hex", trampoline::<7>),
 ];
 
-/// Calls `bridge(OP, ...)`, which returns `(value, raise)`; raises `value`
-/// when `raise` is true, else returns it.
+/// Calls `bridge(OP, n, {...})`, which returns `(value, raise)`; raises
+/// `value` when `raise` is true, else returns it. The arguments travel in
+/// one table so that a call with thousands of them (`unpack` of a big
+/// table) needs no more stack than a C function is guaranteed.
 ///
 /// # Safety
 /// Called by Lua only, with a valid state.
 pub unsafe extern "C-unwind" fn trampoline<const OP: i32>(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: `state` is the running Lua state; every call below keeps the
-    // stack balanced as documented for the Lua 5.1 C API, and this frame
-    // owns nothing that a longjmp from lua_call/lua_error could leak.
+    // SAFETY: `state` is the running Lua state; a C function may push
+    // LUA_MINSTACK values beyond its arguments, and this pushes at most
+    // four at a time; every call below keeps the stack balanced as
+    // documented for the Lua 5.1 C API, and this frame owns nothing that
+    // a longjmp from lua_call/lua_error could leak.
     unsafe {
         let nargs = ffi::lua_gettop(state);
+        ffi::lua_createtable(state, nargs, 0);
+        for i in 1..=nargs {
+            ffi::lua_pushvalue(state, i);
+            ffi::lua_rawseti(state, -2, i as ffi::lua_Integer);
+        }
         ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, BRIDGE_KEY.as_ptr());
-        ffi::lua_insert(state, 1);
         ffi::lua_pushinteger(state, OP as ffi::lua_Integer);
-        ffi::lua_insert(state, 2);
-        ffi::lua_call(state, nargs + 1, 2);
+        ffi::lua_pushinteger(state, nargs as ffi::lua_Integer);
+        ffi::lua_pushvalue(state, -4);
+        ffi::lua_call(state, 3, 2);
         let raise = ffi::lua_toboolean(state, -1) != 0;
         ffi::lua_settop(state, -2);
         if raise {

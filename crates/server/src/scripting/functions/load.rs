@@ -4,12 +4,12 @@
 
 use super::metadata::{self, valid_name};
 use super::{FunctionInfo, Library};
-use crate::scripting::run::{redis_log, OP_LOG};
+use crate::scripting::run::{bridge_args, redis_log, OP_LOG};
 use crate::scripting::shebang::ScriptFlags;
 use crate::scripting::trampoline::BRIDGE_KEY;
 use crate::scripting::{error_table, ScriptEngine};
 use crate::server::Server;
-use mlua::{Function, Table, Value, Variadic};
+use mlua::{Function, Table, Value};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -77,9 +77,9 @@ pub fn compile(
         });
     }
     let result: mlua::Result<(Option<Table>, Option<mlua::String>)> = lua.scope(|scope| {
-        let bridge = scope.create_function(|lua, (op, args): (i64, Variadic<Value>)| {
+        let bridge = scope.create_function(|lua, (op, n, args): (i64, usize, Table)| {
             if op == OP_LOG {
-                return redis_log(server, lua, &args);
+                return redis_log(server, lua, &bridge_args(n, &args)?);
             }
             let err = error_table(lua, b"this redis API is not available here")?;
             Ok((Value::Table(err), true))
