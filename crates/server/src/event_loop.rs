@@ -98,6 +98,7 @@ impl Server {
         self.poll
             .registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        self.signals = Some(signals);
         let mut events = Events::with_capacity(1024);
         let mut next_tick_ms = unix_ms();
         self.stats.startup_memory = crate::memory::allocator_stats().allocated;
@@ -123,19 +124,7 @@ impl Server {
             let commands_before = self.stats.total_commands_processed;
             for event in events.iter() {
                 match event.token() {
-                    SIGNAL_TOKEN => {
-                        for sig in signals.pending() {
-                            self.log_warning(&format!(
-                                "Received {} scheduling shutdown...",
-                                if sig == signal_hook::consts::SIGINT {
-                                    "SIGINT"
-                                } else {
-                                    "SIGTERM"
-                                }
-                            ));
-                            self.signal_shutdown = true;
-                        }
-                    }
+                    SIGNAL_TOKEN => self.take_signals(),
                     Token(t) if t >= LISTENER_BASE => self.accept(t - LISTENER_BASE),
                     Token(key) => self.client_event(key, event),
                 }
@@ -189,8 +178,9 @@ impl Server {
         }
         for event in events.iter() {
             match event.token() {
-                // Signals are picked up by the main loop after the script.
-                SIGNAL_TOKEN => {}
+                // Noted now (the readiness event does not come again);
+                // the shutdown runs once the script is over.
+                SIGNAL_TOKEN => self.take_signals(),
                 Token(t) if t >= LISTENER_BASE => self.accept(t - LISTENER_BASE),
                 Token(key) if key == running => self.to_reread.push(key),
                 Token(key) => self.client_event(key, event),
@@ -213,6 +203,30 @@ impl Server {
             } else {
                 self.close_client(key);
             }
+        }
+    }
+
+    /// Drains pending termination signals: the first schedules a shutdown
+    /// for the end of this event-loop iteration (after a busy script);
+    /// a SIGINT while one is already scheduled exits at once, as Redis
+    /// does when the user insists.
+    fn take_signals(&mut self) {
+        let Some(signals) = self.signals.as_mut() else {
+            return;
+        };
+        let received: Vec<i32> = signals.pending().collect();
+        for sig in received {
+            let name = if sig == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            if self.signal_shutdown && sig == signal_hook::consts::SIGINT {
+                self.log_warning("You insist... exiting now.");
+                std::process::exit(1);
+            }
+            self.log_warning(&format!("Received {name} scheduling shutdown..."));
+            self.signal_shutdown = true;
         }
     }
 

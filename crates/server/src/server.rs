@@ -125,6 +125,8 @@ pub struct Server {
     pub run_id: String,
     /// A termination signal arrived: shut down at the end of this iteration.
     pub signal_shutdown: bool,
+    /// SIGTERM/SIGINT delivery, registered with the poller by `run`.
+    pub signals: Option<signal_hook_mio::v1_0::Signals>,
     /// Shutdown work is done: the loop exits at the end of this iteration.
     pub exit_now: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the active expiry cycle runs.
@@ -258,6 +260,7 @@ impl Server {
             start_unix: now / 1000,
             run_id: random_hex_id(),
             signal_shutdown: false,
+            signals: None,
             exit_now: false,
             active_expire: true,
             pause_cron: false,

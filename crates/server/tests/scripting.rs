@@ -454,3 +454,27 @@ fn time_is_frozen_inside_a_script() {
         Frame::Array(vec![Frame::Integer(1)])
     );
 }
+
+/// A SIGTERM that arrives while a script is busy is not lost: the server
+/// shuts down once the script ends (Redis waits for the script too).
+#[test]
+fn sigterm_during_a_busy_script_shuts_down_after_it() {
+    let mut server = start_lodestone(&["--busy-reply-threshold", "50"]);
+    let mut runner = Conn::connect(server.port);
+    let mut probe = Conn::connect(server.port);
+    send(
+        &mut runner,
+        &["EVAL", "for i = 1, 100000000 do end return 'done'", "0"],
+    );
+    wait_busy(&mut probe);
+    // SAFETY: kill(2) with a child's pid has no memory-safety concerns.
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(runner.read(), Frame::Bulk(b"done".to_vec()));
+    for _ in 0..500 {
+        if let Ok(Some(_)) = server.child.try_wait() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the server did not shut down after the script");
+}
