@@ -17,6 +17,8 @@
 #   BASE_PORT=17400     Lodestone on BASE_PORT, redis-server on BASE_PORT+1
 #   REDIS_SERVER=redis-server  the reference server binary
 #   SKIP_BUILD=1        use the existing target/release binary
+#   ONLY=REGEX          run only the throughput rows whose name matches
+#   SKIP_MEMORY=1       skip the memory datasets
 #
 # To add a benchmark row, append "NAME|redis-benchmark arguments" to ROWS
 # (a -t test or a custom command after the options). To add a memory
@@ -33,6 +35,12 @@ BASE_PORT=${BASE_PORT:-17400}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 PIPELINES=(1 16)
 
+# The lock-release script of the distributed-lock pattern (delete the lock
+# only if it still holds our token); SCRIPT LOADed into both servers, and
+# run by SHA like clients do.
+LOCK_RELEASE="if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+LOCK_RELEASE_SHA=$(printf '%s' "$LOCK_RELEASE" | sha1sum | cut -d' ' -f1)
+
 # Benchmark rows: name | redis-benchmark arguments (besides -n -c -P -p).
 ROWS=(
     "PING_MBULK|-t ping_mbulk"
@@ -47,6 +55,8 @@ ROWS=(
     "ZADD|-t zadd -r $KEYSPACE"
     # The top ten of the sorted set the ZADD row filled (up to 100k members).
     "ZRANGE|ZRANGE myzset 0 9 WITHSCORES"
+    # Lock release on random lock keys (most are free: the GET path).
+    "EVALSHA|-r $KEYSPACE EVALSHA $LOCK_RELEASE_SHA 1 lock:__rand_int__ token"
 )
 
 # Memory datasets: each dataset_NAME function prints RESP on stdout.
@@ -219,11 +229,17 @@ run_one() {
 
 start_server LODESTONE "$LODESTONE_BIN" "$LODESTONE_PORT"
 start_server REDIS "$(command -v "$REDIS_SERVER")" "$REDIS_PORT"
+for port in "$LODESTONE_PORT" "$REDIS_PORT"; do
+    redis-cli -p "$port" SCRIPT LOAD "$LOCK_RELEASE" >/dev/null
+done
 
 printf '%-16s %14s %14s %8s %12s %12s %8s\n' \
     "test" "lodestone op/s" "redis op/s" "ratio" "lode us/op" "redis us/op" "cpu x"
 for row in "${ROWS[@]}"; do
     name=${row%%|*}
+    if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then
+        continue
+    fi
     read -r -a args <<<"${row#*|}"
     for pipeline in "${PIPELINES[@]}"; do
         : >"$WORK/l.txt"
@@ -263,6 +279,9 @@ mib() {
     awk -v v="$1" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.1f MiB", v / 1048576; else print v }'
 }
 
+if [ -n "${SKIP_MEMORY:-}" ]; then
+    DATASETS=()
+fi
 printf '%-14s %-10s %12s %14s %14s\n' "dataset" "server" "keys" "used_memory" "rss"
 for ds in "${DATASETS[@]}"; do
     "dataset_$ds" >"$WORK/$ds.resp"

@@ -578,3 +578,20 @@ fn struct_packs_and_unpacks_every_format() {
         "#,
     );
 }
+
+/// A small input that describes a huge output (a sparse array encoded in
+/// full) is stopped at 512 MB instead of exhausting memory.
+#[test]
+fn encoders_stop_at_512_mb() {
+    let server = common::start_lodestone(&[]);
+    let mut c = common::Conn::connect(server.port);
+    let script = "cjson.encode_sparse_array(true, 0) return #cjson.encode({[2^31-1]=1})";
+    match c.cmd(&["EVAL", script, "0"]) {
+        lodestone_protocol::frame::Frame::Error(e) => assert!(
+            String::from_utf8_lossy(&e).contains("Cannot serialise, output larger than 512 MB"),
+            "{}",
+            String::from_utf8_lossy(&e)
+        ),
+        other => panic!("encoding was not stopped: {other:?}"),
+    }
+}

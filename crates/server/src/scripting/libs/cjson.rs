@@ -315,6 +315,9 @@ impl Encoder {
 
     /// Appends the value on top of the stack, `depth` tables deep.
     unsafe fn data(&mut self, depth: i32) -> Result<(), String> {
+        if self.out.len() > super::MAX_OUTPUT {
+            return Err(super::OUTPUT_TOO_LARGE.to_string());
+        }
         // SAFETY: the top of the stack is the value to encode; tables are
         // walked with stack space reserved by lua_checkstack.
         unsafe {

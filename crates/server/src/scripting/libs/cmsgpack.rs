@@ -127,6 +127,9 @@ unsafe fn check_stack(state: *mut ffi::lua_State, n: c_int, what: &str) -> Resul
 /// Appends the encoding of the value on top of the stack, `level` tables
 /// deep, and pops it.
 unsafe fn encode(state: *mut ffi::lua_State, level: u32, out: &mut Vec<u8>) -> Result<(), String> {
+    if out.len() > super::MAX_OUTPUT {
+        return Err(super::OUTPUT_TOO_LARGE.to_string());
+    }
     // SAFETY: the value is on top; tables are walked within reserved slots.
     unsafe {
         match ffi::lua_type(state, -1) {

@@ -16,6 +16,15 @@ mod native;
 
 use mlua::{Lua, Table};
 
+/// Largest output `cjson.encode` and `cmsgpack.pack` build (512 MB, the
+/// largest string Redis stores): small inputs can describe huge outputs
+/// (sparse arrays, tables referenced many times), so they are stopped
+/// here instead of exhausting memory. Redis has no such limit.
+const MAX_OUTPUT: usize = 512 * 1024 * 1024;
+
+/// The error past [`MAX_OUTPUT`].
+const OUTPUT_TOO_LARGE: &str = "Cannot serialise, output larger than 512 MB";
+
 /// Adds the libraries Redis ships (cjson, cmsgpack, bit, struct) to `libs`,
 /// by global name. The prelude exposes each entry as a read-only global;
 /// settings a library keeps (cjson's) live on the Rust side, per state.
