@@ -76,6 +76,32 @@ pub enum CmdError {
     AtLeastOneInputKey(String),
     /// ZINTERCARD / SINTERCARD LIMIT that is negative or not a number.
     LimitNegative,
+    /// A longitude/latitude pair outside the storable limits; carries the
+    /// two values' bit patterns (floats have no `Eq`), printed as `%f`.
+    InvalidLonLat(u64, u64),
+    /// A distance unit other than m, km, ft, mi.
+    UnsupportedUnit,
+    /// A radius, width or height that is not a number; names which.
+    NeedNumeric(&'static str),
+    /// A negative search radius.
+    NegativeRadius,
+    /// A negative box width or height.
+    NegativeBox,
+    /// A geo search COUNT below 1.
+    CountNotPositive,
+    /// The member a geo search is centred on is not in the sorted set.
+    GeoMemberMissing,
+    /// STORE / GEOSEARCHSTORE with WITHDIST, WITHHASH or WITHCOORD; names
+    /// the offending form.
+    GeoStoreWithOptions(&'static str),
+    /// GEOSEARCH without FROMMEMBER or FROMLONLAT; carries the command
+    /// name as the client typed it.
+    GeoNeedsFrom(String),
+    /// GEOSEARCH without BYRADIUS or BYBOX; carries the command name as
+    /// the client typed it.
+    GeoNeedsBy(String),
+    /// ANY without COUNT.
+    AnyNeedsCount,
     /// ZRANGE by rank with LIMIT.
     LimitNeedsByScoreOrLex,
     /// ZRANGE BYLEX with WITHSCORES.
@@ -417,6 +443,30 @@ impl CmdError {
             ZaddIncrPair => "ERR INCR option supports a single increment-element pair".into(),
             ScoreNan => "ERR resulting score is not a number (NaN)".into(),
             MinMaxNotFloat => "ERR min or max is not a float".into(),
+            InvalidLonLat(lon, lat) => format!(
+                "ERR invalid longitude,latitude pair {:.6},{:.6}",
+                f64::from_bits(*lon),
+                f64::from_bits(*lat)
+            )
+            .into(),
+            UnsupportedUnit => "ERR unsupported unit provided. please use M, KM, FT, MI".into(),
+            NeedNumeric(what) => format!("ERR need numeric {what}").into(),
+            NegativeRadius => "ERR radius cannot be negative".into(),
+            NegativeBox => "ERR height or width cannot be negative".into(),
+            CountNotPositive => "ERR COUNT must be > 0".into(),
+            GeoMemberMissing => "ERR could not decode requested zset member".into(),
+            GeoStoreWithOptions(form) => {
+                format!("ERR {form} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+                    .into()
+            }
+            GeoNeedsFrom(cmd) => {
+                format!("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {cmd}")
+                    .into()
+            }
+            GeoNeedsBy(cmd) => {
+                format!("ERR exactly one of BYRADIUS and BYBOX can be specified for {cmd}").into()
+            }
+            AnyNeedsCount => "ERR the ANY argument requires COUNT argument".into(),
             MinMaxNotLexRange => "ERR min or max not valid string range item".into(),
             WeightNotFloat => "ERR weight value is not a float".into(),
             AtLeastOneInputKey(cmd) => format!("ERR at least 1 input key is needed for '{cmd}' command").into(),

@@ -32,6 +32,7 @@ pub fn handlers() -> impl Iterator<Item = (&'static str, Handler)> {
         family::list::COMMANDS,
         family::set::COMMANDS,
         family::zset::COMMANDS,
+        family::geo::COMMANDS,
         family::hyperloglog::COMMANDS,
         family::bitmap::COMMANDS,
     ]

@@ -3,6 +3,7 @@
 
 pub mod bitmap;
 pub mod generic;
+pub mod geo;
 pub mod hash;
 pub mod hyperloglog;
 pub mod list;

@@ -19,6 +19,8 @@ mod read;
 mod setops;
 mod write;
 
+pub(crate) use write::zadd;
+
 use crate::error::CmdError;
 use crate::Handler;
 use lodestone_protocol::Reply;

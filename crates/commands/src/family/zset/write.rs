@@ -9,7 +9,8 @@ use lodestone_storage::zset::{AddFlags, AddOutcome, ZSet};
 use lodestone_storage::Value;
 
 /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`
-pub(super) fn zadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
+/// (GEOADD ends here too, with the positions encoded as scores).
+pub(crate) fn zadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     zadd_generic(ctx, args, false)
 }
 
