@@ -478,3 +478,35 @@ fn sigterm_during_a_busy_script_shuts_down_after_it() {
     }
     panic!("the server did not shut down after the script");
 }
+
+/// Garbage from many short scripts does not pile up in the interpreter:
+/// the collector is stepped every 50 runs (Redis's TCL check: under
+/// 100 KB after 10,000 runs).
+#[test]
+fn short_scripts_do_not_grow_lua_memory() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    let mut batch = Vec::new();
+    for _ in 0..10_000 {
+        batch.extend_from_slice(&common::encode(&[
+            b"EVAL",
+            b"return redis.call('incr', KEYS[1])",
+            b"1",
+            b"x",
+        ]));
+    }
+    c.send_raw(&batch);
+    for _ in 0..10_000 {
+        c.read();
+    }
+    let Frame::Bulk(info) = c.cmd(&["INFO", "memory"]) else {
+        panic!("INFO is not a bulk string");
+    };
+    let info = String::from_utf8_lossy(&info);
+    let lua: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory_lua:"))
+        .and_then(|v| v.parse().ok())
+        .expect("used_memory_lua");
+    assert!(lua < 100 * 1024, "used_memory_lua {lua}");
+}

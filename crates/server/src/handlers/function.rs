@@ -75,7 +75,7 @@ fn fcall_generic(s: &mut Server, key: usize, args: &[&[u8]], read_only: bool) ->
     if read_only && !info.flags.no_writes {
         return Err(CmdError::WriteScriptReadOnlyCommand);
     }
-    let engine = s
+    let mut engine = s
         .functions
         .engine
         .take()
@@ -98,6 +98,7 @@ fn fcall_generic(s: &mut Server, key: usize, args: &[&[u8]], read_only: bool) ->
         numkeys as usize,
         state,
     );
+    engine.after_run();
     s.functions.engine = Some(engine);
     finish_run(s, key, outcome, &info.name)
 }

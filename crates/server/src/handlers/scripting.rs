@@ -95,7 +95,7 @@ fn eval_generic(
             .create(args[1])
             .map_err(|msg| CmdError::Script(format!("ERR {msg}").into_bytes()))?
     };
-    let engine = s.scripting.take().ok_or(CmdError::NoScript)?;
+    let mut engine = s.scripting.take().ok_or(CmdError::NoScript)?;
     let Some(script) = engine.scripts.get(&sha) else {
         s.scripting = Some(engine);
         return Err(CmdError::NoScript);
@@ -117,6 +117,7 @@ fn eval_generic(
     };
     let func = script.func.clone();
     let outcome = run_script(s, &engine, &func, &sha, args, numkeys, state);
+    engine.after_run();
     s.scripting = Some(engine);
     finish_run(s, key, outcome, &sha)
 }
