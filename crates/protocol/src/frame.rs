@@ -144,6 +144,18 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Frame>, 
                 }
             }
         }
+        b'|' => {
+            // An attribute: metadata pairs before the reply they describe.
+            // Nothing consumes them yet, so they are skipped and the reply
+            // itself is returned (Redis's scripts see it the same way).
+            let pairs = usize::try_from(int(head)?).map_err(|_| FrameError::Malformed)?;
+            for _ in 0..pairs.saturating_mul(2) {
+                if parse_at(buf, pos, depth + 1)?.is_none() {
+                    return Ok(None);
+                }
+            }
+            return parse_at(buf, pos, depth + 1);
+        }
         _ => return Err(FrameError::Malformed),
     };
     Ok(Some(frame))
@@ -152,6 +164,15 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Frame>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attributes_are_skipped() {
+        let input = b"|1\r\n$3\r\nkey\r\n*1\r\n:9\r\n$4\r\nreal\r\n";
+        let (f, n) = parse(input).unwrap().unwrap();
+        assert_eq!((f, n), (Frame::Bulk(b"real".to_vec()), input.len()));
+        assert_eq!(parse(&input[..12]).unwrap(), None);
+        assert_eq!(parse(b"|-1\r\n"), Err(FrameError::Malformed));
+    }
 
     #[test]
     fn nested_and_partial() {

@@ -510,3 +510,17 @@ fn short_scripts_do_not_grow_lua_memory() {
         .expect("used_memory_lua");
     assert!(lua < 100 * 1024, "used_memory_lua {lua}");
 }
+
+/// A RESP3 reply with an attribute reaches a script as the reply itself
+/// (attributes are not exposed to scripts, as in Redis).
+#[test]
+fn attributes_are_skipped_for_scripts() {
+    let server = start_lodestone(&["--enable-debug-command", "yes"]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"]);
+    let script = "redis.setresp(3) return redis.call('debug', 'protocol', 'attrib')";
+    assert_eq!(
+        c.cmd(&["EVAL", script, "0"]),
+        Frame::Bulk(b"Some real reply following the attribute".to_vec())
+    );
+}
