@@ -10,6 +10,7 @@
 mod crc64;
 mod payload;
 mod reader;
+pub mod snapshot;
 mod writer;
 
 pub use crc64::crc64;

@@ -42,6 +42,16 @@ impl<'a> Reader<'a> {
         self.bytes.len() - self.pos
     }
 
+    /// Bytes read so far (the offset of the next read).
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// The next `n` raw bytes (fixed-size fields).
+    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
+        self.take(n)
+    }
+
     /// The next `n` bytes.
     fn take(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
         if n > self.remaining() {
