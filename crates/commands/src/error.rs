@@ -185,6 +185,12 @@ pub enum CmdError {
     ExecAbort,
     /// Command refused because memory is over `maxmemory`.
     OutOfMemory,
+    /// A script or function that declared flags without `allow-oom` (or
+    /// `no-writes`) while memory is over `maxmemory`.
+    ScriptOutOfMemory,
+    /// EXEC refused before running (Redis's `execCommandAbort`): the
+    /// transaction is discarded, and the reply names the refusal.
+    ExecRefused(Box<CmdError>),
     /// A command flagged `no-multi` inside MULTI.
     NotAllowedInMulti,
     /// MULTI inside MULTI.
@@ -402,6 +408,10 @@ impl CmdError {
                 b" HELP.",
             ]),
             CmdError::Script(text) => Cow::Owned(text.clone()),
+            CmdError::ExecRefused(cause) => join(&[
+                b"EXECABORT Transaction discarded because of: ",
+                &cause.message_bytes(),
+            ]),
             CmdError::FunctionLoadOption(arg) => {
                 join(&[b"ERR Unknown option given: ", c_str(arg, usize::MAX)])
             }
@@ -513,7 +523,8 @@ impl CmdError {
             | SubcommandSyntax { .. }
             | PfdebugUnknownSubcommand(_)
             | FunctionLoadOption(_)
-            | FunctionListArgument(_) => {
+            | FunctionListArgument(_)
+            | ExecRefused(_) => {
                 String::from_utf8_lossy(&self.message_bytes()).into_owned().into()
             }
             ExpireNxConflict => "ERR NX and XX, GT or LT options at the same time are not compatible".into(),
@@ -522,6 +533,7 @@ impl CmdError {
             NoAuth => "NOAUTH Authentication required.".into(),
             ExecAbort => "EXECABORT Transaction discarded because of previous errors.".into(),
             OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.".into(),
+            ScriptOutOfMemory => "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'".into(),
             NotAllowedInMulti => "ERR Command not allowed inside a transaction".into(),
             NestedMulti => "ERR MULTI calls can not be nested".into(),
             ExecWithoutMulti => "ERR EXEC without MULTI".into(),

@@ -70,6 +70,9 @@ pub struct Multi {
     pub aborted: bool,
     /// Bytes of queued arguments (`multi-mem` in CLIENT LIST).
     pub bytes: usize,
+    /// A queued command is `denyoom`: EXEC is refused while memory is over
+    /// `maxmemory`.
+    pub denyoom: bool,
 }
 
 /// Flags of a client (Redis's `CLIENT_*` where they exist).

@@ -1,7 +1,8 @@
 //! Running commands: from parsed request to reply, with every check Redis
-//! makes before a command runs (existence, arity, authentication, Pub/Sub
-//! context, MULTI queuing, CLIENT PAUSE) and the bookkeeping after it
-//! (statistics, SLOWLOG, LATENCY, MONITOR, keyspace notifications).
+//! makes before a command runs (existence, arity, authentication,
+//! `maxmemory` with eviction, Pub/Sub context, MULTI queuing, CLIENT
+//! PAUSE) and the bookkeeping after it (statistics, SLOWLOG, LATENCY,
+//! MONITOR, keyspace notifications).
 
 use crate::client::{flags, QueuedCommand, ReplyMode};
 use crate::handlers::Handler;
@@ -167,6 +168,24 @@ impl Server {
         if !c.authenticated && cmd_flags & cmdflags::NO_AUTH == 0 {
             return self.reject(key, Some(id), CmdError::NoAuth);
         }
+        let in_multi = c.multi.is_some();
+        if in_multi && cmd_flags & cmdflags::NO_MULTI != 0 {
+            return self.reject(key, Some(id), CmdError::NotAllowedInMulti);
+        }
+        if self.rt.maxmemory > 0
+            && self.busy_script.is_none()
+            && self.refused_for_memory(key, top_name, args, cmd_flags, in_multi)
+        {
+            let e = if top_name == "exec" {
+                CmdError::ExecRefused(Box::new(CmdError::OutOfMemory))
+            } else {
+                CmdError::OutOfMemory
+            };
+            return self.reject(key, Some(id), e);
+        }
+        let Some(c) = self.clients.get(key) else {
+            return Outcome::Done;
+        };
         if c.in_resp2_pubsub() && !PUBSUB_CONTEXT_ALLOWED.contains(&top_name) {
             let e = CmdError::OnlySubscribeAllowed(String::from_utf8_lossy(args[0]).to_lowercase());
             return self.reject(key, Some(id), e);
@@ -197,21 +216,56 @@ impl Server {
             return Outcome::Done;
         };
         if c.multi.is_some() && !MULTI_CONTROL.contains(&top_name) {
-            if cmd_flags & cmdflags::NO_MULTI != 0 {
-                return self.reject(key, Some(id), CmdError::NotAllowedInMulti);
-            }
-            self.queue_command(key, id, args);
+            let denyoom = crate::scripting::is_denyoom(self, top_name, args, cmd_flags);
+            self.queue_command(key, id, args, denyoom);
             return Outcome::Done;
         }
         self.call(key, id, args);
         Outcome::Done
     }
 
+    /// Runs eviction as needed and says whether the command must be
+    /// refused because memory stays over `maxmemory` (Redis's
+    /// `processCommand`): `denyoom` commands are (EXEC when it queued
+    /// one), and so is anything but EXEC, DISCARD, QUIT and RESET inside
+    /// MULTI, since queuing itself takes memory. Remembers the state for
+    /// scripts the command may run.
+    fn refused_for_memory(
+        &mut self,
+        key: usize,
+        top_name: &str,
+        args: &[&[u8]],
+        cmd_flags: u64,
+        in_multi: bool,
+    ) -> bool {
+        let oom = self.perform_evictions() == crate::evict::EvictResult::Fail;
+        self.pre_command_oom = oom;
+        if !oom {
+            return false;
+        }
+        let queued_denyoom = top_name == "exec"
+            && self
+                .clients
+                .get(key)
+                .and_then(|c| c.multi.as_ref())
+                .is_some_and(|m| m.denyoom);
+        queued_denyoom
+            || (in_multi && !matches!(top_name, "exec" | "discard" | "quit" | "reset"))
+            || crate::scripting::is_denyoom(self, top_name, args, cmd_flags)
+    }
+
     /// Answers a command refused before running, counting it as Redis does;
-    /// inside MULTI the transaction is marked to fail at EXEC.
+    /// inside MULTI the transaction is marked to fail at EXEC, and a
+    /// refused EXEC discards it.
     fn reject(&mut self, key: usize, id: Option<usize>, e: CmdError) -> Outcome {
         if let Some(id) = id {
             self.cmd_stats[id].rejected_calls += 1;
+        }
+        if matches!(e, CmdError::ExecRefused(_)) {
+            if let Some(c) = self.clients.get_mut(key) {
+                c.multi = None;
+            }
+            self.unwatch_all(key);
         }
         let Some(c) = self.clients.get_mut(key) else {
             return Outcome::Done;
@@ -227,12 +281,13 @@ impl Server {
         Outcome::Done
     }
 
-    fn queue_command(&mut self, key: usize, id: usize, args: &[&[u8]]) {
+    fn queue_command(&mut self, key: usize, id: usize, args: &[&[u8]], denyoom: bool) {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
         let owned: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
         if let Some(m) = c.multi.as_mut() {
+            m.denyoom |= denyoom;
             m.bytes += owned.iter().map(Vec::len).sum::<usize>();
             m.queued.push(QueuedCommand {
                 cmd: id,
@@ -329,6 +384,7 @@ impl Server {
         if dirty_before.is_some_and(|before| before != self.dirty_total()) {
             self.effects.record(db, args, self.effect_targets);
         }
+        let handler_failed = std::mem::take(&mut self.handler_failed);
         let duration_us = start.elapsed().as_micros() as u64;
         let stats = &mut self.cmd_stats[id];
         stats.calls += 1;
@@ -339,6 +395,8 @@ impl Server {
         if errors > 0 {
             stats.failed_calls += 1;
             self.stats.count_error(&code);
+        } else if handler_failed {
+            stats.failed_calls += 1;
         }
         self.stats.total_commands_processed += 1;
         if self.call_depth == 0 {

@@ -101,14 +101,14 @@ impl Server {
         self.signals = Some(signals);
         let mut events = Events::with_capacity(1024);
         let mut next_tick_ms = unix_ms();
-        self.stats.startup_memory = crate::memory::allocator_stats().allocated;
+        self.stats.startup_memory = self.refresh_memory().used;
         loop {
             let now = unix_ms();
             let wake_at = self
                 .next_block_deadline()
                 .map_or(next_tick_ms, |d| d.min(next_tick_ms));
             let wait = (wake_at - now).clamp(0, 1000) as u64;
-            let wait = if self.to_resume.is_empty() {
+            let wait = if self.to_resume.is_empty() && !self.eviction.running {
                 Duration::from_millis(wait)
             } else {
                 Duration::ZERO
@@ -136,6 +136,7 @@ impl Server {
                 }
             }
             self.resume_clients();
+            self.eviction_proc();
             if self.now_ms >= next_tick_ms {
                 let cron_start = std::time::Instant::now();
                 self.cron();
@@ -530,7 +531,7 @@ impl Server {
                 self.unpause();
             }
         }
-        crate::memory::update_peak(self);
+        self.refresh_memory();
     }
 
     /// Closes idle clients (`timeout`) and trims oversized input buffers.

@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod dispatch;
 pub mod event_loop;
+pub mod evict;
 pub mod glob_cache;
 pub mod handlers;
 pub mod latency;

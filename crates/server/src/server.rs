@@ -56,6 +56,11 @@ pub struct Runtime {
     pub active_rehashing: bool,
     /// `latency-tracking`: record per-command latency distributions.
     pub latency_tracking: bool,
+    /// `maxmemory` in bytes (0: no limit).
+    pub maxmemory: u64,
+    /// Time budget of one eviction attempt (µs), from
+    /// `maxmemory-eviction-tenacity`.
+    pub eviction_time_limit_us: u64,
 }
 
 /// A CLIENT PAUSE in effect.
@@ -176,6 +181,18 @@ pub struct Server {
     /// Clients whose socket events were set aside while they ran a busy
     /// script; read again once it ends.
     pub to_reread: Vec<usize>,
+    /// Used memory as `maxmemory` sees it.
+    pub used_memory: crate::memory::UsedMemory,
+    /// Eviction in progress and its statistics.
+    pub eviction: crate::evict::EvictionState,
+    /// Memory was over `maxmemory` (and nothing could be evicted) when the
+    /// current top-level command started (Redis's `pre_command_oom_state`):
+    /// scripts decide on it, not on memory their own run uses.
+    pub pre_command_oom: bool,
+    /// The running server-level handler replied with an error whose
+    /// statistics it handled itself (a script's error): `call` counts the
+    /// command as failed without counting the error again.
+    pub handler_failed: bool,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -283,6 +300,10 @@ impl Server {
             in_script: false,
             busy_script: None,
             to_reread: Vec::new(),
+            used_memory: Default::default(),
+            eviction: Default::default(),
+            pre_command_oom: false,
+            handler_failed: false,
         };
         server.apply_all_config();
         Ok(server)
@@ -307,9 +328,14 @@ impl Server {
         let notify =
             lodestone_storage::notify::parse_flags(c.str("notify-keyspace-events").as_bytes())
                 .unwrap_or(0);
+        let eviction_policy =
+            lodestone_storage::evict::Policy::from_name(&policy).unwrap_or_default();
         for ks in self.engine.shards_mut() {
             ks.config.notify_flags = notify;
             ks.config.lfu = lfu;
+            ks.config.maxmemory_policy = eviction_policy;
+            ks.config.maxmemory_samples = c.int("maxmemory-samples").max(1) as usize;
+            ks.config.lazyfree_lazy_eviction = c.bool("lazyfree-lazy-eviction");
             ks.config.lfu_log_factor = c.int("lfu-log-factor") as u32;
             ks.config.lfu_decay_time = c.int("lfu-decay-time") as u32;
             ks.config.lazyfree_lazy_expire = c.bool("lazyfree-lazy-expire");
@@ -386,5 +412,7 @@ fn runtime_from(c: &Config) -> Runtime {
         tcp_keepalive: c.int("tcp-keepalive").max(0) as u32,
         active_rehashing: c.bool("activerehashing"),
         latency_tracking: c.bool("latency-tracking"),
+        maxmemory: c.num("maxmemory").max(0) as u64,
+        eviction_time_limit_us: crate::evict::time_limit_us(c.int("maxmemory-eviction-tenacity")),
     }
 }

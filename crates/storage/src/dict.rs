@@ -511,6 +511,46 @@ impl<E: DictEntry> Dict<E> {
     }
 }
 
+impl<E: DictEntry> Dict<E> {
+    /// Visits up to `count` entries found together from a random spot
+    /// (Redis's `dictGetSomeKeys`): consecutive buckets from a random one,
+    /// jumping elsewhere after a run of empty buckets, giving up after ten
+    /// buckets per wanted entry. Much cheaper than `count` random draws,
+    /// which is what eviction sampling needs; entries may repeat only if
+    /// the walk wraps around a small table.
+    pub fn sample(&self, count: usize, mut visit: impl FnMut(&E)) {
+        let count = count.min(self.len());
+        if count == 0 {
+            return;
+        }
+        let span = self.live_buckets();
+        let mut i = fastrand::usize(..span);
+        let (mut found, mut empty_run) = (0, 0);
+        for _ in 0..count * 10 {
+            let mut link = self.live_bucket(i);
+            if link.is_none() {
+                empty_run += 1;
+                if empty_run >= 5 && empty_run > count {
+                    i = fastrand::usize(..span);
+                    empty_run = 0;
+                    continue;
+                }
+            } else {
+                empty_run = 0;
+            }
+            while let Some(node) = link {
+                visit(&node.entry);
+                found += 1;
+                if found == count {
+                    return;
+                }
+                link = &node.next;
+            }
+            i = (i + 1) % span;
+        }
+    }
+}
+
 /// Entries [`Dict::fair_random`] chooses among (Redis's `GETFAIR_NUM_ENTRIES`).
 const FAIR_SAMPLE: usize = 15;
 
@@ -658,6 +698,25 @@ mod tests {
             .sum();
         assert!(chi2 < 40.0, "chi-square {chi2}: {counts:?}");
         assert!(Dict::<E>::new().fair_random().is_none());
+    }
+
+    #[test]
+    fn sample_visits_distinct_members() {
+        let mut d = Dict::new();
+        let mut seen = Vec::new();
+        d.sample(5, |e: &E| seen.push(e.1));
+        assert!(seen.is_empty());
+        for i in 0..1_000 {
+            d.insert_new(E(key(i), i));
+        }
+        d.sample(5, |e| seen.push(e.1));
+        assert_eq!(seen.len(), 5);
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 5);
+        let mut all = 0;
+        d.sample(5_000, |_| all += 1);
+        assert!(all <= 1_000);
     }
 
     #[test]

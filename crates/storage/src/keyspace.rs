@@ -39,6 +39,12 @@ pub struct KeyspaceConfig {
     pub lazyfree_lazy_server_del: bool,
     /// `active-expire-effort` (1-10).
     pub active_expire_effort: u32,
+    /// `maxmemory-policy`: which keys [`Keyspace::evict_one`] may take.
+    pub maxmemory_policy: crate::evict::Policy,
+    /// `maxmemory-samples`: keys sampled per database per eviction.
+    pub maxmemory_samples: usize,
+    /// `lazyfree-lazy-eviction`: free evicted values in the background.
+    pub lazyfree_lazy_eviction: bool,
     /// `list-max-listpack-size`, `list-compress-depth` and the quicklist
     /// packed threshold (`DEBUG QUICKLIST-PACKED-THRESHOLD`).
     pub list: crate::list::ListConfig,
@@ -61,6 +67,9 @@ impl Default for KeyspaceConfig {
             lazyfree_lazy_expire: false,
             lazyfree_lazy_server_del: false,
             active_expire_effort: 1,
+            maxmemory_policy: crate::evict::Policy::NoEviction,
+            maxmemory_samples: 5,
+            lazyfree_lazy_eviction: false,
             list: crate::list::ListConfig::default(),
             hash_limits: crate::hash::HashLimits::default(),
             set_limits: crate::set::SetLimits::default(),
@@ -78,6 +87,8 @@ pub struct KeyspaceStats {
     pub keyspace_misses: u64,
     /// Keys removed because their time to live passed.
     pub expired_keys: u64,
+    /// Keys removed to bring memory under `maxmemory`.
+    pub evicted_keys: u64,
     /// Estimated percentage of volatile keys that are logically expired.
     pub expired_stale_perc: f64,
     /// Active expiry cycles that stopped because they ran out of time.
@@ -142,6 +153,7 @@ pub struct Keyspace {
     ready: Vec<(usize, Vec<u8>)>,
     ready_set: HashSet<(usize, Vec<u8>)>,
     lazyfree: LazyFree,
+    pub(crate) evictor: crate::evict::Evictor,
     pub(crate) expire_db_cursor: usize,
     pub(crate) last_fast_cycle_ms: i64,
     pub(crate) last_cycle_time_capped: bool,
@@ -165,6 +177,7 @@ impl Keyspace {
             ready: Vec::new(),
             ready_set: HashSet::new(),
             lazyfree,
+            evictor: crate::evict::Evictor::default(),
             expire_db_cursor: 0,
             last_fast_cycle_ms: 0,
             last_cycle_time_capped: false,
@@ -475,10 +488,12 @@ impl Keyspace {
         self.dbs[db].remove(key).map(|v| (v, ttl))
     }
 
-    /// Frees a value, in the background when `lazy` and it is big.
+    /// Frees a value, in the background when `lazy` and it is big (with
+    /// its estimated size, which `maxmemory` counts as freed at once).
     pub fn dispose(&self, value: Value, lazy: bool) {
         if lazy && value.free_effort() > LAZYFREE_THRESHOLD {
-            self.lazyfree.free(value);
+            let bytes = value.heap_size() as u64;
+            self.lazyfree.free_sized(value, bytes);
         }
     }
 

@@ -1,5 +1,5 @@
-//! The storage layer of Lodestone: databases, value encodings, expiry and
-//! memory reclamation.
+//! The storage layer of Lodestone: databases, value encodings, expiry,
+//! eviction and memory reclamation.
 //!
 //! Architecture invariant: no I/O and no locks. A [`Keyspace`] is owned by
 //! exactly one thread; commands mutate it directly. Events that must reach
@@ -11,6 +11,7 @@ pub mod clock;
 pub mod db;
 pub mod dict;
 pub mod engine;
+pub mod evict;
 pub mod expire;
 pub mod hash;
 pub mod hll;

@@ -24,7 +24,8 @@ pub enum Effect {
     Maxclients,
     /// `oom-score-adj`, `oom-score-adj-values`: write the process's OOM score.
     OomScore,
-    /// `maxmemory`: warn when already over the new limit.
+    /// `maxmemory`: warn when already over the new limit and start
+    /// evicting from the event loop.
     Maxmemory,
     /// `dir`: change the working directory.
     Dir,
@@ -87,9 +88,14 @@ impl Server {
             Effect::OomScore => set_oom_score_adj(&self.config),
             Effect::Maxmemory => {
                 let max = self.config.num("maxmemory") as u64;
-                let used = crate::memory::allocator_stats().allocated;
-                if max > 0 && max < used {
-                    self.log_warning(&format!("WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."));
+                if max > 0 {
+                    // A fresh reading, so the very next command is judged
+                    // against the new limit with an exact figure.
+                    let used = self.refresh_memory().used;
+                    if max < used {
+                        self.log_warning(&format!("WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."));
+                    }
+                    self.eviction.running = true;
                 }
                 Ok(())
             }

@@ -67,9 +67,11 @@ fn set(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 }
 
 /// `CONFIG RESETSTAT`: zeroes the INFO statistics, command and error
-/// statistics, keyspace hit/miss/expiry counters and the lazyfree count.
+/// statistics, keyspace hit/miss/expiry/eviction counters, the eviction
+/// times and the lazyfree count.
 fn resetstat(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
     s.stats.reset();
+    s.eviction.reset_stats();
     for c in s.cmd_stats.iter_mut() {
         *c = Default::default();
     }

@@ -75,6 +75,9 @@ fn fcall_generic(s: &mut Server, key: usize, args: &[&[u8]], read_only: bool) ->
     if read_only && !info.flags.no_writes {
         return Err(CmdError::WriteScriptReadOnlyCommand);
     }
+    if s.script_refused_for_memory(&info.flags) {
+        return Err(CmdError::ScriptOutOfMemory);
+    }
     let mut engine = s
         .functions
         .engine
@@ -86,6 +89,7 @@ fn fcall_generic(s: &mut Server, key: usize, args: &[&[u8]], read_only: bool) ->
         resp: 2,
         read_only: read_only || info.flags.no_writes,
         write_dirty: false,
+        allow_oom: info.flags.allow_oom,
         repl_flags: 3,
         eval: false,
     };

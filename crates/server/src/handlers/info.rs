@@ -344,12 +344,8 @@ fn diff(a: u64, b: u64) -> i64 {
 }
 
 fn memory_section(s: &mut Server, _key: usize, out: &mut String) {
-    let alloc = crate::memory::allocator_stats();
-    let used = alloc.allocated;
-    if used > s.stats.peak_memory {
-        s.stats.peak_memory = used;
-        s.stats.peak_time_ms = s.now_ms;
-    }
+    let alloc = s.refresh_memory();
+    let used = alloc.used;
     let peak = s.stats.peak_memory;
     let rss = crate::memory::rss_bytes();
     let oh = MemoryOverhead::measure(s, used);
@@ -528,6 +524,7 @@ fn stats_section(s: &mut Server, _key: usize, out: &mut String) {
         ks_stats.keyspace_hits += st.keyspace_hits;
         ks_stats.keyspace_misses += st.keyspace_misses;
         ks_stats.expired_keys += st.expired_keys;
+        ks_stats.evicted_keys += st.evicted_keys;
         ks_stats.expired_time_cap_reached_count += st.expired_time_cap_reached_count;
         ks_stats.expire_cycle_cpu_milliseconds += st.expire_cycle_cpu_milliseconds;
         stale = stale.max(st.expired_stale_perc);
@@ -573,10 +570,11 @@ fn stats_section(s: &mut Server, _key: usize, out: &mut String) {
         "expire_cycle_cpu_milliseconds",
         ks_stats.expire_cycle_cpu_milliseconds,
     );
-    field(out, "evicted_keys", 0);
+    let (current_exceeded, total_exceeded) = s.eviction.exceeded_ms();
+    field(out, "evicted_keys", ks_stats.evicted_keys);
     field(out, "evicted_clients", 0);
-    field(out, "total_eviction_exceeded_time", 0);
-    field(out, "current_eviction_exceeded_time", 0);
+    field(out, "total_eviction_exceeded_time", total_exceeded);
+    field(out, "current_eviction_exceeded_time", current_exceeded);
     field(out, "keyspace_hits", ks_stats.keyspace_hits);
     field(out, "keyspace_misses", ks_stats.keyspace_misses);
     field(out, "pubsub_channels", s.pubsub.channels.len());

@@ -8,7 +8,7 @@
 
 use super::info::MemoryOverhead;
 use super::{reply, ServerHandler};
-use crate::memory::{allocator_stats, rss_bytes};
+use crate::memory::rss_bytes;
 use crate::server::Server;
 use lodestone_commands::args::is;
 use lodestone_commands::help::reply_help;
@@ -106,12 +106,8 @@ struct Report {
 
 impl Report {
     fn measure(s: &mut Server) -> Report {
-        let alloc = allocator_stats();
-        let used = alloc.allocated;
-        if used > s.stats.peak_memory {
-            s.stats.peak_memory = used;
-            s.stats.peak_time_ms = s.now_ms;
-        }
+        let alloc = s.refresh_memory();
+        let used = alloc.used;
         let mut dbs = Vec::new();
         let mut keys = 0;
         for n in 0..s.engine.db_count() {

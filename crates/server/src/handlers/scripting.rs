@@ -105,6 +105,10 @@ fn eval_generic(
         s.scripting = Some(engine);
         return Err(CmdError::WriteScriptReadOnlyCommand);
     }
+    if s.script_refused_for_memory(&flags) {
+        s.scripting = Some(engine);
+        return Err(CmdError::ScriptOutOfMemory);
+    }
     let db = s.clients.get(key).map_or(0, |c| c.db);
     let state = RunState {
         caller: key,
@@ -112,6 +116,7 @@ fn eval_generic(
         resp: 2,
         read_only: read_only || (!flags.compat && flags.no_writes),
         write_dirty: false,
+        allow_oom: !flags.compat && flags.allow_oom,
         repl_flags: 3,
         eval: true,
     };
@@ -136,8 +141,10 @@ pub(super) fn finish_run(
             text,
             already_counted: true,
         }) => {
-            // The command inside the script counted this error already.
+            // The command inside the script counted this error already;
+            // the script's command still counts as failed.
             reply(s, key, |r| r.error_bytes(&text));
+            s.handler_failed = true;
             Ok(())
         }
         Ok(Outcome::Failed { text, .. }) => Err(CmdError::Script(text)),

@@ -92,8 +92,13 @@ fn parse_double(text: &[u8]) -> f64 {
 
 /// Writes the value a script returned as the client's reply. `script_resp`
 /// is the protocol the script chose: it decides how booleans are sent.
-pub fn lua_to_reply(v: &Value, out: &mut Reply, script_resp: u8) {
-    write_value(v, out, script_resp, 0);
+/// Returns how many of the errors written were already counted in the
+/// error statistics (tables flagged `ignore_error_stats_update`: errors of
+/// commands the script called), which must not be counted again.
+pub fn lua_to_reply(v: &Value, out: &mut Reply, script_resp: u8) -> u32 {
+    let mut counted = 0;
+    write_value(v, out, script_resp, 0, &mut counted);
+    counted
 }
 
 /// A string field of a table, raw (no metamethods).
@@ -104,7 +109,7 @@ fn str_field(t: &Table, name: &str) -> Option<mlua::String> {
     }
 }
 
-fn write_value(v: &Value, out: &mut Reply, script_resp: u8, depth: usize) {
+fn write_value(v: &Value, out: &mut Reply, script_resp: u8, depth: usize, counted: &mut u32) {
     if depth > MAX_REPLY_DEPTH {
         out.error("ERR reached lua stack limit");
         return;
@@ -124,7 +129,7 @@ fn write_value(v: &Value, out: &mut Reply, script_resp: u8, depth: usize) {
         }
         Value::Integer(n) => out.int(*n),
         Value::Number(n) => out.int(lua_number_to_i64(*n)),
-        Value::Table(t) => write_table(t, out, script_resp, depth),
+        Value::Table(t) => write_table(t, out, script_resp, depth, counted),
         _ => out.null(),
     }
 }
@@ -149,9 +154,15 @@ fn blank_line_breaks(s: &mlua::String) -> Vec<u8> {
         .collect()
 }
 
-fn write_table(t: &Table, out: &mut Reply, script_resp: u8, depth: usize) {
+fn write_table(t: &Table, out: &mut Reply, script_resp: u8, depth: usize, counted: &mut u32) {
     if let Some(err) = str_field(t, "err") {
         out.error_bytes(&err.as_bytes());
+        if matches!(
+            t.raw_get::<Value>("ignore_error_stats_update"),
+            Ok(Value::Boolean(true))
+        ) {
+            *counted += 1;
+        }
         return;
     }
     if let Some(ok) = str_field(t, "ok") {
@@ -181,8 +192,8 @@ fn write_table(t: &Table, out: &mut Reply, script_resp: u8, depth: usize) {
         let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(Result::ok).collect();
         out.map(pairs.len());
         for (k, v) in &pairs {
-            write_value(k, out, script_resp, depth + 1);
-            write_value(v, out, script_resp, depth + 1);
+            write_value(k, out, script_resp, depth + 1, counted);
+            write_value(v, out, script_resp, depth + 1, counted);
         }
         return;
     }
@@ -193,7 +204,7 @@ fn write_table(t: &Table, out: &mut Reply, script_resp: u8, depth: usize) {
             .collect();
         out.set(members.len());
         for m in &members {
-            write_value(m, out, script_resp, depth + 1);
+            write_value(m, out, script_resp, depth + 1, counted);
         }
         return;
     }
@@ -207,6 +218,6 @@ fn write_table(t: &Table, out: &mut Reply, script_resp: u8, depth: usize) {
     }
     out.array(items.len());
     for item in &items {
-        write_value(item, out, script_resp, depth + 1);
+        write_value(item, out, script_resp, depth + 1, counted);
     }
 }

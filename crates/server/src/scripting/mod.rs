@@ -69,23 +69,21 @@ pub struct ScriptEngine {
 /// the collector advances a little every 50 runs.
 const GC_PERIOD: u32 = 50;
 
-/// Whether an EVAL- or FCALL-family request may write, as its script or
-/// function declares it (Redis's `evalGetCommandFlags` and
-/// `fcallGetCommandFlags`): `Some(false)` for a `no-writes` one,
-/// `Some(true)` for one with a shebang or registered flags without it,
-/// `None` when the command table's flags decide (not a script command, no
-/// shebang, unknown SHA1 or function).
-pub fn declared_writes(
+/// The flags an EVAL- or FCALL-family request's script or function
+/// declares (its shebang or registered flags), which replace the command
+/// table's `write` and `denyoom` flags as in Redis's `evalGetCommandFlags`
+/// and `fcallGetCommandFlags`; `None` when the table's flags decide (not a
+/// script command, no shebang, unknown SHA1 or function).
+pub fn declared_flags(
     server: &crate::server::Server,
     command: &str,
     args: &[&[u8]],
-) -> Option<bool> {
+) -> Option<ScriptFlags> {
     let by_sha = match command {
         "eval" | "eval_ro" => false,
         "evalsha" | "evalsha_ro" => true,
         "fcall" | "fcall_ro" => {
-            let f = server.functions.libs.function(args.get(1)?)?;
-            return Some(!f.flags.no_writes);
+            return Some(server.functions.libs.function(args.get(1)?)?.flags);
         }
         _ => return None,
     };
@@ -105,7 +103,35 @@ pub fn declared_writes(
             None => shebang::parse(body).ok()?.0,
         }
     };
-    (!flags.compat).then_some(!flags.no_writes)
+    (!flags.compat).then_some(flags)
+}
+
+/// Whether an EVAL- or FCALL-family request may write, as its script or
+/// function declares it: `Some(false)` for a `no-writes` one, `Some(true)`
+/// for one with a shebang or registered flags without it, `None` when the
+/// command table's flags decide (see [`declared_flags`]).
+pub fn declared_writes(
+    server: &crate::server::Server,
+    command: &str,
+    args: &[&[u8]],
+) -> Option<bool> {
+    declared_flags(server, command, args).map(|f| !f.no_writes)
+}
+
+/// Whether a request counts as `denyoom` (refused when memory is over
+/// `maxmemory`): a script or function with declared flags does unless it
+/// declares `allow-oom` or `no-writes` (Redis's `scriptFlagsToCmdFlags`);
+/// other commands as the command table says (`table_flags`).
+pub fn is_denyoom(
+    server: &crate::server::Server,
+    command: &str,
+    args: &[&[u8]],
+    table_flags: u64,
+) -> bool {
+    match declared_flags(server, command, args) {
+        Some(f) => !(f.allow_oom || f.no_writes),
+        None => table_flags & lodestone_commands::table::spec::flags::DENYOOM != 0,
+    }
 }
 
 /// The SHA1 of `body` as 40 lower-case hex digits, as script ids are.

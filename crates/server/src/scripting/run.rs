@@ -44,8 +44,12 @@ pub struct RunState {
     pub resp: u8,
     /// EVAL_RO, or a `no-writes` script: write commands are refused.
     pub read_only: bool,
-    /// A write command ran: the script can no longer be killed.
+    /// A write command ran: the script can no longer be killed (nor be
+    /// refused a `denyoom` command).
     pub write_dirty: bool,
+    /// `allow-oom` declared: any command may run while memory is over
+    /// `maxmemory`.
+    pub allow_oom: bool,
     /// `redis.set_repl` flags (REPL_AOF | REPL_REPLICA), for propagation.
     pub repl_flags: u8,
     /// EVAL (KEYS and ARGV are globals; SCRIPT KILL stops it) or FCALL
@@ -136,12 +140,15 @@ pub fn run_script(
             return Ok(Outcome::Replied);
         };
         let mut reply = Reply::new(&mut c.out, c.resp);
-        lua_to_reply(&value, &mut reply, state.resp);
+        let already_counted = lua_to_reply(&value, &mut reply, state.resp);
         let errors = reply.error_count();
         let code = reply.first_error_code().to_vec();
-        if errors > 0 {
+        if errors > already_counted {
             server.stats.count_error(&code);
         }
+        // The script's command fails either way (Redis counts a failed
+        // call even for an error it does not count again).
+        server.handler_failed |= errors > 0;
         return Ok(Outcome::Replied);
     }
     Ok(error_outcome(&value, name))
@@ -417,6 +424,20 @@ impl Server {
                 "Write commands are not allowed from read-only scripts.",
             );
         }
+        // Over `maxmemory` when the script started: a command that may
+        // grow memory is refused, unless the script already wrote (it
+        // cannot be stopped half-way) or declared `allow-oom`.
+        if flags & cmdflags::DENYOOM != 0
+            && !state.allow_oom
+            && !state.write_dirty
+            && self.rt.maxmemory > 0
+            && self.pre_command_oom
+        {
+            return self.script_refusal(
+                Some(id),
+                "-OOM command not allowed when used memory > 'maxmemory'.",
+            );
+        }
         if flags & cmdflags::WRITE != 0 {
             state.write_dirty = true;
         }
@@ -447,12 +468,28 @@ impl Server {
         Ok(reply)
     }
 
-    /// Counts a command a script was refused and returns the refusal.
+    /// Counts a command a script was refused and returns the refusal. A
+    /// message starting with `-CODE ` carries its own error code (counted
+    /// under it); others are `ERR`.
     fn script_refusal(&mut self, id: Option<usize>, msg: &str) -> Result<Vec<u8>, String> {
         if let Some(id) = id {
             self.cmd_stats[id].rejected_calls += 1;
         }
-        self.stats.count_error(b"ERR");
+        let code = msg
+            .strip_prefix('-')
+            .and_then(|m| m.split(' ').next())
+            .unwrap_or("ERR");
+        self.stats.count_error(code.as_bytes());
         Err(msg.to_string())
+    }
+
+    /// Whether a script with these flags may not start because memory was
+    /// over `maxmemory` when its command started (Redis's check in
+    /// `scriptPrepareForRun`; scripts without a shebang are checked per
+    /// command instead).
+    pub fn script_refused_for_memory(&self, flags: &super::shebang::ScriptFlags) -> bool {
+        !(flags.compat || flags.allow_oom || flags.no_writes)
+            && self.rt.maxmemory > 0
+            && self.pre_command_oom
     }
 }
