@@ -261,6 +261,15 @@ impl Server {
         if let Some(id) = id {
             self.cmd_stats[id].rejected_calls += 1;
         }
+        // A refused EXEC ends the transaction it would have run, with the
+        // refusal as its cause (Redis's execCommandAbort).
+        let exec_in_multi = id.is_some_and(|id| self.table.get(id).fullname == "exec")
+            && self.clients.get(key).is_some_and(|c| c.multi.is_some());
+        let e = match e {
+            e @ CmdError::ExecRefused(_) => e,
+            e if exec_in_multi => CmdError::ExecRefused(Box::new(e)),
+            e => e,
+        };
         if matches!(e, CmdError::ExecRefused(_)) {
             if let Some(c) = self.clients.get_mut(key) {
                 c.multi = None;

@@ -524,3 +524,28 @@ fn attributes_are_skipped_for_scripts() {
         Frame::Bulk(b"Some real reply following the attribute".to_vec())
     );
 }
+
+/// EXEC refused because a script is busy aborts the transaction with the
+/// refusal as its cause, and the client leaves MULTI (Redis's
+/// execCommandAbort).
+#[test]
+fn exec_during_a_busy_script_aborts_the_transaction() {
+    let server = start_lodestone(&["--busy-reply-threshold", "50"]);
+    let mut runner = Conn::connect(server.port);
+    let mut tx = Conn::connect(server.port);
+    let mut probe = Conn::connect(server.port);
+    tx.cmd(&["MULTI"]);
+    assert_eq!(tx.cmd(&["INCR", "xx"]), Frame::Simple(b"QUEUED".to_vec()));
+    send(&mut runner, &["EVAL", "while true do end", "0"]);
+    wait_busy(&mut probe);
+    assert_eq!(
+        tx.cmd(&["EXEC"]),
+        common::err("EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+    );
+    assert_eq!(
+        probe.cmd(&["SCRIPT", "KILL"]),
+        Frame::Simple(b"OK".to_vec())
+    );
+    runner.read();
+    assert_eq!(tx.cmd(&["GET", "xx"]), Frame::Null);
+}
