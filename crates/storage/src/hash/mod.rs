@@ -103,6 +103,21 @@ impl Hash {
         }
     }
 
+    /// Adopts listpack bytes that were validated as field/value pairs
+    /// with distinct fields (loading a serialized hash).
+    pub(crate) fn from_listpack_bytes(bytes: Box<[u8]>) -> Hash {
+        Hash {
+            repr: Repr::Listpack(bytes),
+        }
+    }
+
+    /// Wraps a table built elsewhere (loading a serialized hash).
+    pub(crate) fn from_table(table: HashTable) -> Hash {
+        Hash {
+            repr: Repr::Table(Box::new(table)),
+        }
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.repr {

@@ -21,12 +21,14 @@ mod limits;
 mod node;
 mod packed;
 mod quicklist;
+mod rdb;
 #[cfg(test)]
 mod tests;
 
 use crate::listpack::{Listpack, LpEntry};
 use packed::{remove_matches, visit_listpack, Packed};
 use quicklist::Quicklist;
+pub(crate) use rdb::{LoadedNode, RdbNode};
 
 /// `DEBUG QUICKLIST-PACKED-THRESHOLD` when not set: 1 GB.
 pub const DEFAULT_PACKED_THRESHOLD: usize = 1 << 30;

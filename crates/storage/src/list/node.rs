@@ -177,6 +177,22 @@ impl Node {
 }
 
 impl Node {
+    /// The node's container and bytes, compressed or not, for writing it
+    /// out without decompressing.
+    pub(crate) fn rdb_form(&self) -> super::RdbNode<'_> {
+        match self {
+            Node::Packed(p) => super::RdbNode::Packed(p.as_bytes()),
+            Node::Plain(b) => super::RdbNode::Plain(b),
+            Node::Lzf(z) => super::RdbNode::Compressed {
+                data: &z.data,
+                raw_len: z.sz,
+                plain: z.plain,
+            },
+        }
+    }
+}
+
+impl Node {
     /// Calls `f` on every element through a shared borrow, reading a
     /// packed node from a copy.
     pub(crate) fn for_each(&self, mut f: impl FnMut(LpEntry<'_>)) {

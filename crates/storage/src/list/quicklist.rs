@@ -153,6 +153,19 @@ impl Quicklist {
         }
     }
 
+    /// The nodes, head to tail (for serialization).
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter()
+    }
+
+    /// Appends `node` as it is, without merging it into the tail node
+    /// (`quicklistAppendListpack`, `quicklistAppendPlainNode`: what loading
+    /// a serialized list does), compressing per the compress depth.
+    pub(crate) fn append_node(&mut self, node: Node) {
+        self.count += node.count();
+        self.insert_node(self.nodes.len(), node);
+    }
+
     /// Inserts `node` at position `at`.
     fn insert_node(&mut self, at: usize, node: Node) {
         self.nodes.insert(at, node);

@@ -11,12 +11,14 @@ mod crc64;
 mod payload;
 mod reader;
 pub mod snapshot;
+pub mod value;
 mod writer;
 
 pub use crc64::crc64;
 pub use payload::{seal_payload, verify_payload};
 pub use reader::{RdbError, Reader};
-pub use writer::{write_len, write_string};
+pub use value::{decode_value, encode_value};
+pub use writer::{write_len, write_lzf_blob, write_string};
 
 /// The RDB version Redis 7.2 writes (and the newest this code reads).
 pub const RDB_VERSION: u16 = 11;

@@ -12,6 +12,9 @@ pub enum RdbError {
     Truncated,
     /// A length or encoding that makes no sense.
     Corrupt,
+    /// A well-formed value of a type this server cannot load (module
+    /// values; streams until they exist).
+    Unsupported,
 }
 
 /// A cursor over RDB-encoded bytes.
@@ -47,13 +50,9 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-    /// The next `n` raw bytes (fixed-size fields).
-    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
-        self.take(n)
-    }
 
     /// The next `n` bytes.
-    fn take(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
         if n > self.remaining() {
             return Err(RdbError::Truncated);
         }
@@ -91,6 +90,40 @@ impl<'a> Reader<'a> {
         match self.raw_len()? {
             Len::Plain(n) => Ok(n),
             Len::Special(_) => Err(RdbError::Corrupt),
+        }
+    }
+
+    /// A count of items that each take at least `min_bytes` bytes, refused
+    /// when the unread bytes cannot hold that many: what makes it safe to
+    /// size a collection from it.
+    pub fn count(&mut self, min_bytes: usize) -> Result<usize, RdbError> {
+        let n = self.length()?;
+        if n > (self.remaining() / min_bytes.max(1)) as u64 {
+            return Err(RdbError::Truncated);
+        }
+        Ok(n as usize)
+    }
+
+    /// A double in binary form: eight little-endian bytes
+    /// (`RDB_TYPE_ZSET_2` scores).
+    pub fn binary_double(&mut self) -> Result<f64, RdbError> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(f64::from_le_bytes(b))
+    }
+
+    /// A double in the old text form (`RDB_TYPE_ZSET` scores): a length
+    /// byte, with 253, 254 and 255 standing for NaN, +inf and -inf, then
+    /// that many bytes of decimal text.
+    pub fn text_double(&mut self) -> Result<f64, RdbError> {
+        match self.u8()? {
+            253 => Ok(f64::NAN),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            n => std::str::from_utf8(self.take(n as usize)?)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .ok_or(RdbError::Corrupt),
         }
     }
 
@@ -160,5 +193,24 @@ mod tests {
         assert_eq!(Reader::new(b"\xc7").string(), Err(RdbError::Corrupt));
         assert_eq!(Reader::new(b"").u8(), Err(RdbError::Truncated));
         assert_eq!(Reader::new(b"\x82").length(), Err(RdbError::Corrupt));
+        // A count of a billion items over four bytes.
+        assert_eq!(
+            Reader::new(b"\x80\x40\x00\x00\x00abcd").count(1),
+            Err(RdbError::Truncated)
+        );
+        assert_eq!(Reader::new(b"\x02ab").count(1), Ok(2));
+        assert_eq!(Reader::new(b"\x02ab").count(2), Err(RdbError::Truncated));
+    }
+
+    #[test]
+    fn doubles_in_both_forms() {
+        let bytes = 1.5f64.to_le_bytes();
+        assert_eq!(Reader::new(&bytes).binary_double(), Ok(1.5));
+        assert_eq!(Reader::new(b"\x031.5").text_double(), Ok(1.5));
+        assert!(Reader::new(b"\xfd").text_double().unwrap().is_nan());
+        assert_eq!(Reader::new(b"\xfe").text_double(), Ok(f64::INFINITY));
+        assert_eq!(Reader::new(b"\xff").text_double(), Ok(f64::NEG_INFINITY));
+        assert_eq!(Reader::new(b"\x02x1").text_double(), Err(RdbError::Corrupt));
+        assert_eq!(Reader::new(b"\x05").text_double(), Err(RdbError::Truncated));
     }
 }

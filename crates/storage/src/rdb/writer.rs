@@ -49,6 +49,16 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
     out.extend_from_slice(s);
 }
 
+/// Appends data that is already LZF-compressed as an RDB string
+/// (Redis's `rdbSaveLzfBlob`, for compressed quicklist nodes): the LZF
+/// marker, the compressed and original lengths, then the data.
+pub fn write_lzf_blob(out: &mut Vec<u8>, data: &[u8], raw_len: usize) {
+    out.push(ENC_LZF);
+    write_len(out, data.len() as u64);
+    write_len(out, raw_len as u64);
+    out.extend_from_slice(data);
+}
+
 /// Writes `s` in an integer encoding when it is an integer's canonical
 /// text (so reading it back gives the same bytes) within 32 bits.
 fn write_int_encoded(out: &mut Vec<u8>, s: &[u8]) -> bool {

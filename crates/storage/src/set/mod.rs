@@ -179,6 +179,31 @@ impl Set {
         }
     }
 
+    /// Adopts intset or listpack bytes that were validated (sorted
+    /// distinct integers, or a listpack of distinct members), when loading
+    /// a serialized set.
+    pub(crate) fn from_packed_bytes(bytes: Box<[u8]>) -> Set {
+        Set {
+            repr: Repr::Packed(bytes),
+        }
+    }
+
+    /// The intset or listpack bytes of a compact set (serialization
+    /// writes them verbatim); `None` for a table.
+    pub(crate) fn packed_bytes(&self) -> Option<&[u8]> {
+        match &self.repr {
+            Repr::Packed(b) => Some(b),
+            Repr::Table(_) => None,
+        }
+    }
+
+    /// Wraps a table built elsewhere (loading a serialized set).
+    pub(crate) fn from_table(table: SetTable) -> Set {
+        Set {
+            repr: Repr::Table(Box::new(table)),
+        }
+    }
+
     /// An empty table-encoded set.
     fn new_table() -> Set {
         Set {

@@ -198,6 +198,14 @@ impl ZSet {
         }
     }
 
+    /// Adopts listpack bytes that were validated as (member, score) pairs
+    /// in order with distinct members (loading a serialized sorted set).
+    pub(crate) fn from_listpack_bytes(bytes: Box<[u8]>) -> ZSet {
+        ZSet {
+            repr: Repr::Listpack(bytes),
+        }
+    }
+
     /// Wraps a result built in the big encoding, converted to a listpack
     /// when it fits the limits (Redis's `zsetConvertToListpackIfNeeded`,
     /// as ZUNIONSTORE, ZINTERSTORE and ZDIFFSTORE do): `max_len` is the
