@@ -308,6 +308,14 @@ pub enum CmdError {
     BusyFunction,
     /// SCRIPT KILL of a script that already wrote.
     Unkillable,
+    /// SAVE or BGSAVE while a BGSAVE runs.
+    BackgroundSaveInProgress,
+    /// A failure Redis reports with its bare `-ERR` (a failed SAVE).
+    Failed,
+    /// DEBUG RELOAD with an option it does not take.
+    DebugReloadOption,
+    /// DEBUG RELOAD could not load the file back.
+    DebugReloadFailed,
     /// FCALL of a function no library registered.
     FunctionNotFound,
     /// FCALL numkeys that is not an integer.
@@ -601,6 +609,10 @@ impl CmdError {
             BusyFunction => "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.".into(),
             Unkillable => "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.".into(),
             Script(text) => String::from_utf8_lossy(text).into_owned().into(),
+            BackgroundSaveInProgress => "ERR Background save already in progress".into(),
+            Failed => "ERR".into(),
+            DebugReloadOption => "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into(),
+            DebugReloadFailed => "ERR Error trying to load the RDB dump, check server logs.".into(),
             FunctionNotFound => "ERR Function not found".into(),
             BadNumKeys => "ERR Bad number of keys provided".into(),
             LibraryNotFound => "ERR Library not found".into(),

@@ -436,7 +436,7 @@ impl Server {
 
     /// Changes made to the data set so far (every shard's `dirty`), to
     /// tell whether a command wrote.
-    fn dirty_total(&self) -> u64 {
+    pub(crate) fn dirty_total(&self) -> u64 {
         self.engine.shards().iter().map(|ks| ks.dirty).sum()
     }
 

@@ -502,6 +502,8 @@ impl Server {
             return;
         }
         self.cron_loops += 1;
+        self.reap_bgsave();
+        self.check_save_points();
         let now = self.now_ms;
         self.stats
             .ops_rate

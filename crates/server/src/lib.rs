@@ -17,6 +17,7 @@ pub mod latency;
 pub mod log;
 pub mod memory;
 pub mod pause;
+pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
 pub mod scripting;
@@ -41,6 +42,7 @@ impl server::Server {
         if !dir.is_empty() {
             std::env::set_current_dir(&dir)?;
         }
+        self.load_at_startup()?;
         self.listen()?;
         let pidfile = self.config.str("pidfile");
         if !pidfile.is_empty() {

@@ -171,6 +171,8 @@ pub struct Server {
     /// Where writes recorded now go (`propagate::TARGET_*`): all, unless a
     /// script narrowed it with `redis.set_repl`.
     pub effect_targets: u8,
+    /// RDB saving and loading state (SAVE, BGSAVE, INFO persistence).
+    pub rdb: crate::persistence::RdbState,
     /// Function libraries and their interpreter (FUNCTION, FCALL).
     pub functions: crate::scripting::functions::Functions,
     /// True while a script runs (its commands show as `lua` in MONITOR).
@@ -297,6 +299,7 @@ impl Server {
             effects: Default::default(),
             effect_targets: crate::propagate::TARGET_ALL,
             functions: Default::default(),
+            rdb: crate::persistence::RdbState::new(now / 1000),
             in_script: false,
             busy_script: None,
             to_reread: Vec::new(),

@@ -27,6 +27,17 @@ pub fn idle_ms(lru: u32, clock: u32) -> i64 {
     ticks as i64 * LRU_CLOCK_RESOLUTION_MS
 }
 
+/// The LRU stamp of an entry last accessed `idle_ms` ago at `clock`
+/// (loading a snapshot's or RESTORE's idle time).
+pub fn lru_for_idle(clock: u32, idle_ms: i64) -> u32 {
+    let ticks = (idle_ms.max(0) / LRU_CLOCK_RESOLUTION_MS) as u32 & LRU_CLOCK_MAX;
+    if ticks <= clock {
+        clock - ticks
+    } else {
+        LRU_CLOCK_MAX - (ticks - clock)
+    }
+}
+
 /// Current time in minutes, as stored in the LFU field (16 bits).
 pub fn lfu_minutes(now_ms: i64) -> u32 {
     ((now_ms / 1000 / 60) as u32) & 0xffff

@@ -19,6 +19,18 @@ use crate::value::{Value, LAZYFREE_THRESHOLD};
 use crate::watch::{WatchRegistry, WatcherId};
 use std::collections::{HashMap, HashSet};
 
+/// What a snapshot says about a key besides its value: written with each
+/// key by the RDB writer and applied by [`Keyspace::load_key`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyMeta {
+    /// Absolute expiry, Unix ms.
+    pub expire_ms: Option<i64>,
+    /// Seconds since last access (kept under LRU policies).
+    pub idle_secs: Option<u64>,
+    /// LFU counter (kept under LFU policies).
+    pub freq: Option<u8>,
+}
+
 /// Settings the keyspace applies on its own; the server copies them from
 /// configuration whenever it changes.
 #[derive(Clone, Debug)]
@@ -378,6 +390,44 @@ impl Keyspace {
         self.dbs[db].insert_new(key, value, lru);
         self.notify(notify::NEW, "new", db, key);
         self.signal_ready(db, key);
+    }
+
+    /// Adds a key read from a snapshot, with its expiry and access
+    /// history: no notification, no wakeup, no change counted. When the
+    /// key exists it is replaced if `replace`, else nothing changes and
+    /// false is returned (a duplicate key in the file).
+    pub fn load_key(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        meta: KeyMeta,
+        replace: bool,
+    ) -> bool {
+        if self.dbs[db].entry(key).is_some() {
+            if !replace {
+                return false;
+            }
+            if let Some((old, _)) = self.take(db, key) {
+                self.dispose(old, false);
+            }
+        }
+        let lru = if self.config.lfu {
+            match meta.freq {
+                Some(f) => (clock::lfu_minutes(self.now_ms) << 8) | u32::from(f),
+                None => self.new_lru(),
+            }
+        } else {
+            match meta.idle_secs {
+                Some(idle) => clock::lru_for_idle(self.lru_clock, idle as i64 * 1000),
+                None => self.new_lru(),
+            }
+        };
+        self.dbs[db].insert_new(key, value, lru);
+        if let Some(at) = meta.expire_ms {
+            self.dbs[db].set_expire(key, at);
+        }
+        true
     }
 
     /// Records that one more client blocks on `key` of `db`.

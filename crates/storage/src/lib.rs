@@ -31,6 +31,6 @@ pub mod zset;
 pub use bytes::SmallBytes;
 pub use db::{Db, KeyEntry};
 pub use engine::Engine;
-pub use keyspace::{Keyspace, KeyspaceConfig, KeyspaceStats, Lookup};
+pub use keyspace::{KeyMeta, Keyspace, KeyspaceConfig, KeyspaceStats, Lookup};
 pub use lazyfree::LazyFree;
 pub use value::{Kind, Value};

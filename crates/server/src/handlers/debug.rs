@@ -182,6 +182,7 @@ fn debug(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
                 mallctl::name(args[2]).ok_or(CmdError::Debug(mallctl::strerror(libc::EINVAL)))?;
             mallctl_reply(s, key, mallctl::string(&ctl, args.get(3).copied()))
         }
+        ("reload", _) => s.debug_reload(key, args),
         ("pause-cron", 3) => {
             s.pause_cron = atoi(args[2]) != 0;
             ok(s, key)

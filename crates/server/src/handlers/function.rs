@@ -117,30 +117,33 @@ fn take_engine(s: &mut Server) -> Result<ScriptEngine, CmdError> {
         .ok_or_else(|| CmdError::Script(b"ERR scripting engine unavailable".to_vec()))
 }
 
-/// Loads `code` into `libs` (Redis's `functionsCreateWithLibraryCtx`):
-/// metadata, the name not taken unless `replace`, the code run, then the
-/// library linked. Returns the library name.
-fn create_library(
-    s: &mut Server,
-    libs: &mut Libraries,
-    code: &[u8],
-    replace: bool,
-    timeout_ms: u128,
-) -> Result<String, CmdError> {
-    let prepared = load::prepare(code).map_err(CmdError::Library)?;
-    if !replace && libs.library(prepared.name.as_bytes()).is_some() {
-        return Err(CmdError::Library(format!(
-            "Library '{}' already exists",
-            prepared.name
-        )));
+impl Server {
+    /// Loads `code` into `libs` (Redis's `functionsCreateWithLibraryCtx`):
+    /// metadata, the name not taken unless `replace`, the code run, then
+    /// the library linked. Returns the library name. Used by FUNCTION
+    /// LOAD and RESTORE and by snapshot loading.
+    pub(crate) fn create_library(
+        &mut self,
+        libs: &mut Libraries,
+        code: &[u8],
+        replace: bool,
+        timeout_ms: u128,
+    ) -> Result<String, CmdError> {
+        let prepared = load::prepare(code).map_err(CmdError::Library)?;
+        if !replace && libs.library(prepared.name.as_bytes()).is_some() {
+            return Err(CmdError::Library(format!(
+                "Library '{}' already exists",
+                prepared.name
+            )));
+        }
+        let engine = take_engine(self)?;
+        let compiled = load::compile(self, &engine, prepared, code, timeout_ms);
+        self.functions.engine = Some(engine);
+        let lib: Library = compiled.map_err(CmdError::Library)?;
+        let name = lib.name.clone();
+        libs.add(lib, replace).map_err(CmdError::Library)?;
+        Ok(name)
     }
-    let engine = take_engine(s)?;
-    let compiled = load::compile(s, &engine, prepared, code, timeout_ms);
-    s.functions.engine = Some(engine);
-    let lib: Library = compiled.map_err(CmdError::Library)?;
-    let name = lib.name.clone();
-    libs.add(lib, replace).map_err(CmdError::Library)?;
-    Ok(name)
 }
 
 /// Counts a change of the libraries as a change of the data set (they are
@@ -165,7 +168,7 @@ fn load(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     }
     let code = args.get(pos).ok_or(CmdError::FunctionCodeMissing)?;
     let mut libs = std::mem::take(&mut s.functions.libs);
-    let created = create_library(s, &mut libs, code, replace, LOAD_TIMEOUT_MS);
+    let created = s.create_library(&mut libs, code, replace, LOAD_TIMEOUT_MS);
     s.functions.libs = libs;
     let name = created?;
     count_change(s);
@@ -303,7 +306,7 @@ fn restore(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     })?;
     let mut restored = Libraries::default();
     for code in &codes {
-        create_library(s, &mut restored, code, false, 0)?;
+        s.create_library(&mut restored, code, false, 0)?;
     }
     if policy == Policy::Flush {
         s.functions.libs = restored;

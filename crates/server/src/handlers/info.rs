@@ -484,16 +484,35 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "current_fork_perc", "0.00");
     field(out, "current_save_keys_processed", 0);
     field(out, "current_save_keys_total", 0);
-    field(out, "rdb_changes_since_last_save", dirty);
-    field(out, "rdb_bgsave_in_progress", 0);
-    field(out, "rdb_last_save_time", s.start_unix);
-    field(out, "rdb_last_bgsave_status", "ok");
-    field(out, "rdb_last_bgsave_time_sec", -1);
-    field(out, "rdb_current_bgsave_time_sec", -1);
-    field(out, "rdb_saves", 0);
+    let rdb = &s.rdb;
+    field(
+        out,
+        "rdb_changes_since_last_save",
+        dirty.saturating_sub(rdb.dirty_at_save),
+    );
+    field(out, "rdb_bgsave_in_progress", rdb.child.is_some() as u8);
+    field(out, "rdb_last_save_time", rdb.last_save_unix);
+    field(
+        out,
+        "rdb_last_bgsave_status",
+        if rdb.last_bgsave_ok { "ok" } else { "err" },
+    );
+    field(out, "rdb_last_bgsave_time_sec", rdb.last_bgsave_secs);
+    field(
+        out,
+        "rdb_current_bgsave_time_sec",
+        rdb.child
+            .as_ref()
+            .map_or(-1, |c| c.started.elapsed().as_secs() as i64),
+    );
+    field(out, "rdb_saves", rdb.saves);
     field(out, "rdb_last_cow_size", 0);
-    field(out, "rdb_last_load_keys_expired", 0);
-    field(out, "rdb_last_load_keys_loaded", 0);
+    field(
+        out,
+        "rdb_last_load_keys_expired",
+        rdb.last_load_keys_expired,
+    );
+    field(out, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded);
     field(out, "aof_enabled", aof as u8);
     field(out, "aof_rewrite_in_progress", 0);
     field(out, "aof_rewrite_scheduled", 0);

@@ -13,6 +13,7 @@ pub mod latency;
 pub mod memory;
 pub mod monitor;
 pub mod multi;
+pub mod persistence;
 pub mod pubsub;
 pub mod scripting;
 pub mod shutdown;
@@ -55,6 +56,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         slowlog::COMMANDS,
         latency::COMMANDS,
         memory::COMMANDS,
+        persistence::COMMANDS,
     ] {
         v.extend(list.iter().map(|&(n, h)| (n, Handler::Server(h))));
     }

@@ -62,14 +62,20 @@ impl Server {
     /// shutdown must not proceed.
     pub fn finish_for_shutdown(&mut self, f: ShutdownFlags) -> bool {
         let wants_save = f.save || (!f.nosave && !self.config.str("save").is_empty());
+        if let Some(child) = self.rdb.child.take() {
+            self.log_warning("There is a child saving an .rdb. Killing it!");
+            // SAFETY: signalling and reaping our own child process.
+            unsafe {
+                libc::kill(child.pid, libc::SIGUSR1);
+                libc::waitpid(child.pid, std::ptr::null_mut(), 0);
+            }
+        }
         if wants_save {
-            if f.save && !f.force {
-                self.log_warning(
-                    "Error trying to save the DB: persistence is not available in this build.",
-                );
+            self.log_notice("Saving the final RDB snapshot before exiting.");
+            if self.save_now().is_err() && !f.force {
+                self.log_warning("Error trying to save the DB, can't exit.");
                 return false;
             }
-            self.log_warning("Not saving the DB: persistence is not available in this build.");
         }
         let pidfile = self.config.str("pidfile");
         if !pidfile.is_empty() {

@@ -50,7 +50,6 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-
     /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
         if n > self.remaining() {

@@ -9,6 +9,7 @@
 //! bytes, the reader walks a byte slice.
 
 use super::{crc64, write_len, write_string, RdbError, Reader, OPCODE_FUNCTION2, RDB_VERSION};
+pub use crate::keyspace::KeyMeta;
 
 /// Opcodes of the file framing.
 const OPCODE_MODULE_AUX: u8 = 247;
@@ -28,17 +29,6 @@ const OLDEST_VERSION: u16 = 1;
 pub struct SnapshotWriter {
     out: Vec<u8>,
     compress: bool,
-}
-
-/// What the writer knows of a key besides its value.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct KeyMeta {
-    /// Absolute expire time, Unix ms.
-    pub expire_ms: Option<i64>,
-    /// Idle seconds (written when the eviction policy is LRU).
-    pub idle_secs: Option<u64>,
-    /// LFU counter (written when the eviction policy is LFU).
-    pub freq: Option<u8>,
 }
 
 impl SnapshotWriter {
@@ -228,13 +218,13 @@ impl<'a> SnapshotReader<'a> {
                     return Ok(Item::ResizeDb(keys, expires));
                 }
                 OPCODE_EXPIRETIME_MS => {
-                    let b = self.r.bytes(8).map_err(corrupt)?;
+                    let b = self.r.take(8).map_err(corrupt)?;
                     let mut ms = [0u8; 8];
                     ms.copy_from_slice(b);
                     meta.expire_ms = Some(i64::from_le_bytes(ms));
                 }
                 OPCODE_EXPIRETIME => {
-                    let b = self.r.bytes(4).map_err(corrupt)?;
+                    let b = self.r.take(4).map_err(corrupt)?;
                     let secs = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                     meta.expire_ms = Some(i64::from(secs) * 1000);
                 }

@@ -1,0 +1,235 @@
+//! RDB persistence: SAVE, BGSAVE, LASTSAVE, DEBUG RELOAD, loading at
+//! startup, saving at shutdown, and files exchanged with redis-server
+//! (a dump.rdb written by Redis loads here with an identical DEBUG DIGEST).
+
+mod common;
+
+use common::{free_port, Conn};
+use lodestone_protocol::frame::Frame;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A server of the given binary in `dir`, with `extra` arguments.
+struct Proc {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(bin: &str, dir: &Path, extra: &[&str]) -> Proc {
+    let port = free_port();
+    let mut child = Command::new(bin)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--enable-debug-command", "yes", "--dir"])
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    for _ in 0..500 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited: {status}");
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Proc { child, port };
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("server did not start");
+}
+
+fn lodestone(dir: &Path, extra: &[&str]) -> Proc {
+    spawn(env!("CARGO_BIN_EXE_lodestone-server"), dir, extra)
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "lodestone-persist-{tag}-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Fills a server with every type and encoding, a TTL and a function.
+fn fill(c: &mut Conn) {
+    let big = "x".repeat(100);
+    let cmds: Vec<Vec<String>> = vec![
+        vec!["SET".into(), "s".into(), "hello".into()],
+        vec!["SET".into(), "n".into(), "12345".into()],
+        vec!["SET".into(), "big".into(), big.repeat(10)],
+        vec![
+            "SET".into(),
+            "ttl".into(),
+            "v".into(),
+            "PX".into(),
+            "100000".into(),
+        ],
+        vec!["RPUSH".into(), "l".into(), "a".into(), "b".into()],
+        vec!["HSET".into(), "h".into(), "f".into(), "v".into()],
+        vec!["SADD".into(), "si".into(), "1".into(), "2".into()],
+        vec!["SADD".into(), "ss".into(), "a".into(), "b".into()],
+        vec!["ZADD".into(), "z".into(), "1.5".into(), "a".into()],
+        vec!["PFADD".into(), "hll".into(), "a".into(), "b".into()],
+    ];
+    for cmd in cmds {
+        let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        c.cmd(&args);
+    }
+    for i in 0..300 {
+        let (i, m) = (i.to_string(), format!("{big}{i}"));
+        c.cmd(&["RPUSH", "ql", &m]);
+        c.cmd(&["HSET", "hh", &m, &i]);
+        c.cmd(&["SADD", "sh", &m]);
+        c.cmd(&["SADD", "sbig", &i]);
+        c.cmd(&["ZADD", "zs", &i, &m]);
+    }
+    c.cmd(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=lib\nredis.register_function('f', function() return 42 end)",
+    ]);
+}
+
+fn digest(c: &mut Conn) -> Frame {
+    c.cmd(&["DEBUG", "DIGEST"])
+}
+
+#[test]
+fn debug_reload_and_restart_keep_everything() {
+    let dir = scratch("reload");
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    fill(&mut c);
+    let before = digest(&mut c);
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), Frame::Simple(b"OK".to_vec()));
+    assert_eq!(digest(&mut c), before);
+    assert_eq!(c.cmd(&["FCALL", "f", "0"]), Frame::Integer(42));
+    assert!(matches!(c.cmd(&["PTTL", "ttl"]), Frame::Integer(ms) if ms > 90_000));
+    // Duplicates are refused unless merged.
+    assert_eq!(
+        c.cmd(&["DEBUG", "RELOAD", "NOFLUSH"]),
+        common::err("ERR Error trying to load the RDB dump, check server logs.")
+    );
+    assert_eq!(
+        c.cmd(&["DEBUG", "RELOAD", "NOFLUSH", "MERGE"]),
+        Frame::Simple(b"OK".to_vec())
+    );
+    assert_eq!(c.cmd(&["SAVE"]), Frame::Simple(b"OK".to_vec()));
+    let Frame::Integer(last) = c.cmd(&["LASTSAVE"]) else {
+        panic!("LASTSAVE");
+    };
+    assert!(last > 1_700_000_000);
+    drop(c);
+    drop(server);
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    assert_eq!(digest(&mut c), before);
+    assert_eq!(
+        c.cmd(&["OBJECT", "ENCODING", "ql"]),
+        common::bulk("quicklist")
+    );
+    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "si"]), common::bulk("intset"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bgsave_writes_a_loadable_snapshot_while_serving() {
+    let dir = scratch("bgsave");
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    fill(&mut c);
+    let before = digest(&mut c);
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Frame::Simple(b"Background saving started".to_vec())
+    );
+    // Writes after the fork are not in the snapshot.
+    c.cmd(&["SET", "after", "1"]);
+    let mut done = false;
+    for _ in 0..500 {
+        let Frame::Bulk(info) = c.cmd(&["INFO", "persistence"]) else {
+            panic!("INFO");
+        };
+        let info = String::from_utf8_lossy(&info);
+        if info.contains("rdb_bgsave_in_progress:0") && info.contains("rdb_saves:1") {
+            assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+            done = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(done, "BGSAVE did not finish");
+    assert_eq!(c.cmd(&["DEL", "after"]), Frame::Integer(1));
+    assert_eq!(
+        c.cmd(&["DEBUG", "RELOAD", "NOSAVE"]),
+        Frame::Simple(b"OK".to_vec())
+    );
+    assert_eq!(digest(&mut c), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn shutdown_saves_when_save_points_are_set() {
+    let dir = scratch("shutdown");
+    let server = lodestone(&dir, &["--save", "3600 1"]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["SET", "k", "v"]);
+    common::send(&mut c, &["SHUTDOWN"]);
+    assert!(c.read_until_closed_or(None).closed);
+    drop(server);
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    assert_eq!(c.cmd(&["GET", "k"]), common::bulk("v"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_corrupt_file_stops_startup() {
+    let dir = scratch("corrupt");
+    std::fs::write(dir.join("dump.rdb"), b"REDIS0011\xfe\x00\x00\x03key\xff").expect("write");
+    let status = Command::new(env!("CARGO_BIN_EXE_lodestone-server"))
+        .args(["--port", &free_port().to_string(), "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run");
+    assert!(!status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A dump.rdb written by redis-server loads here with the same contents
+/// (DEBUG DIGEST hashes every key, value and TTL the same way).
+#[test]
+fn redis_snapshots_load_with_identical_contents() {
+    let Some(bin) = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let dir = scratch("from-redis");
+    let redis = spawn(bin, &dir, &["--save", "", "--list-compress-depth", "1"]);
+    let mut r = Conn::connect(redis.port);
+    fill(&mut r);
+    let theirs = digest(&mut r);
+    assert_eq!(r.cmd(&["SAVE"]), Frame::Simple(b"OK".to_vec()));
+    drop(r);
+    drop(redis);
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    assert_eq!(digest(&mut c), theirs);
+    assert_eq!(c.cmd(&["FCALL", "f", "0"]), Frame::Integer(42));
+    let _ = std::fs::remove_dir_all(&dir);
+}
