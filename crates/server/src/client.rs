@@ -95,6 +95,8 @@ pub mod flags {
     pub const BLOCKED: u32 = 1 << 7;
     /// Connected through a Unix socket.
     pub const UNIX_SOCKET: u32 = 1 << 8;
+    /// A replica attached by SYNC/PSYNC: it receives the write stream.
+    pub const REPLICA: u32 = 1 << 9;
 }
 
 /// One connection.

@@ -430,6 +430,7 @@ impl Server {
         if self.call_depth == 0 {
             // The execution unit ends before woken clients run theirs.
             self.effects.end_unit(!arbitrary_keys);
+            self.feed_replicas();
             self.serve_ready_keys();
         }
     }

@@ -491,6 +491,7 @@ impl Server {
         self.unwatch_all(key);
         self.pubsub_forget_client(key);
         self.monitors.retain(|&m| m != key);
+        self.replicas.retain(|&r| r != key);
         let mut c = self.clients.remove(key);
         self.client_keys.remove(&c.id);
         let _ = self.poll.registry().deregister(&mut c.stream);

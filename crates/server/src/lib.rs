@@ -20,6 +20,7 @@ pub mod pause;
 pub mod persistence;
 pub mod propagate;
 pub mod pubsub;
+pub mod replica_feed;
 pub mod scripting;
 pub mod server;
 pub mod slowlog;

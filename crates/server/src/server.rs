@@ -171,6 +171,14 @@ pub struct Server {
     /// Where writes recorded now go (`propagate::TARGET_*`): all, unless a
     /// script narrowed it with `redis.set_repl`.
     pub effect_targets: u8,
+    /// The replicas' stream buffer and selected database, once a replica
+    /// attached (see `replica_feed.rs`).
+    pub replica_feed: Option<(
+        crate::replica_feed::FeedBuffer,
+        std::rc::Rc<std::cell::RefCell<Option<usize>>>,
+    )>,
+    /// Clients attached as replicas.
+    pub replicas: Vec<usize>,
     /// RDB saving and loading state (SAVE, BGSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
     /// Function libraries and their interpreter (FUNCTION, FCALL).
@@ -300,6 +308,8 @@ impl Server {
             effect_targets: crate::propagate::TARGET_ALL,
             functions: Default::default(),
             rdb: crate::persistence::RdbState::new(now / 1000),
+            replica_feed: None,
+            replicas: Vec::new(),
             in_script: false,
             busy_script: None,
             to_reread: Vec::new(),

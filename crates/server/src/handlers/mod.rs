@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod multi;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod scripting;
 pub mod shutdown;
 pub mod slowlog;
@@ -57,6 +58,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         latency::COMMANDS,
         memory::COMMANDS,
         persistence::COMMANDS,
+        replication::COMMANDS,
     ] {
         v.extend(list.iter().map(|&(n, h)| (n, Handler::Server(h))));
     }

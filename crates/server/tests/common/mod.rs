@@ -157,6 +157,32 @@ impl Conn {
         self.stream.write_all(bytes).expect("write");
     }
 
+    /// Reads exactly `n` bytes (after what is buffered), for payloads that
+    /// are not RESP replies (SYNC's RDB).
+    pub fn read_bytes(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() < n {
+            let mut chunk = [0u8; 65536];
+            let got = self.stream.read(&mut chunk).expect("read");
+            assert!(got > 0, "connection closed while reading");
+            self.buf.extend_from_slice(&chunk[..got]);
+        }
+        self.buf.drain(..n).collect()
+    }
+
+    /// Reads one line, CRLF excluded.
+    pub fn read_line(&mut self) -> Vec<u8> {
+        loop {
+            if let Some(end) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line: Vec<u8> = self.buf.drain(..end + 2).collect();
+                return line[..end].to_vec();
+            }
+            let mut chunk = [0u8; 65536];
+            let got = self.stream.read(&mut chunk).expect("read");
+            assert!(got > 0, "connection closed while reading");
+            self.buf.extend_from_slice(&chunk[..got]);
+        }
+    }
+
     /// Reads one reply and returns its exact bytes.
     pub fn read_raw(&mut self) -> Vec<u8> {
         loop {
