@@ -74,11 +74,21 @@ pub struct Ctx<'a, 'r> {
     /// otherwise be arbitrary (SORT of a set without sorting) are made
     /// deterministic, as Redis makes them for scripts.
     pub from_script: bool,
+    /// Set by a write whose effect is propagated (AOF, replicas) as other
+    /// commands than the request: absolute expire times instead of
+    /// relative ones, DEL for a GETDEL, SET for an INCRBYFLOAT (Redis's
+    /// `rewriteClientCommandVector`). `None` propagates the request.
+    pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
 }
 
 impl<'a, 'r> Ctx<'a, 'r> {
     /// The shard that owns `key`.
     pub fn ks(&mut self, key: &[u8]) -> &mut Keyspace {
         self.engine.shard_for(key)
+    }
+
+    /// Propagates this command's effect as `args` (see `propagate_as`).
+    pub fn propagate_as(&mut self, args: &[&[u8]]) {
+        self.propagate_as = Some(vec![args.iter().map(|a| a.to_vec()).collect()]);
     }
 }

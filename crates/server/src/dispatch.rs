@@ -347,6 +347,7 @@ impl Server {
         let may_block =
             self.call_depth == 1 && self.clients.get(key).is_some_and(|c| c.multi.is_none());
         let mut block = None;
+        let mut rewrite = None;
         let (errors, code) = match handler {
             // The client was looked up above and nothing since removes it.
             Handler::Keyspace(f) => match self.clients.get_mut(key) {
@@ -362,9 +363,11 @@ impl Server {
                         may_block,
                         block: None,
                         from_script: self.in_script,
+                        propagate_as: None,
                     };
                     let result = f(&mut ctx, args);
                     block = ctx.block.take();
+                    rewrite = ctx.propagate_as.take();
                     if let Err(e) = result {
                         reply.error_bytes(&e.message_bytes());
                     }
@@ -391,7 +394,15 @@ impl Server {
             return;
         }
         if dirty_before.is_some_and(|before| before != self.dirty_total()) {
-            self.effects.record(db, args, self.effect_targets);
+            match rewrite {
+                None => self.effects.record(db, args, self.effect_targets),
+                Some(commands) => {
+                    for cmd in commands {
+                        let refs: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
+                        self.effects.record(db, &refs, self.effect_targets);
+                    }
+                }
+            }
         }
         let handler_failed = std::mem::take(&mut self.handler_failed);
         let duration_us = start.elapsed().as_micros() as u64;

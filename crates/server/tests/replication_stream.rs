@@ -69,3 +69,46 @@ fn sync_streams_the_effects_of_writes() {
         assert_eq!(command(&mut replica), want);
     }
 }
+
+/// Writes whose request would not replay the same effect are propagated
+/// as commands that do: absolute expire times, the INCRBYFLOAT result,
+/// DEL for GETDEL, PERSIST for GETEX PERSIST.
+#[test]
+fn writes_are_propagated_as_their_effects() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    let mut replica = Conn::connect(server.port);
+    common::send(&mut replica, &["SYNC"]);
+    read_snapshot(&mut replica);
+    c.cmd(&["SET", "k", "v", "EX", "100"]);
+    c.cmd(&["SETEX", "k2", "100", "v"]);
+    c.cmd(&["EXPIRE", "k", "200", "GT"]);
+    c.cmd(&["INCRBYFLOAT", "f", "1.5"]);
+    c.cmd(&["GETEX", "k", "PERSIST"]);
+    c.cmd(&["GETEX", "k", "EXAT", "1"]);
+    c.cmd(&["GETDEL", "f"]);
+    c.cmd(&["SET", "p", "v", "PXAT", "99999999999999"]);
+    let check = |cmd: Vec<String>, name: &str, fixed: &[&str]| {
+        assert_eq!(cmd[0], name, "{cmd:?}");
+        for (i, want) in fixed.iter().enumerate() {
+            if !want.is_empty() {
+                assert_eq!(cmd[i + 1], *want, "{cmd:?}");
+            }
+        }
+    };
+    assert_eq!(command(&mut replica), vec!["select", "0"]);
+    let cmd = command(&mut replica);
+    check(cmd.clone(), "set", &["k", "v", "pxat"]);
+    assert!(cmd[4].parse::<i64>().expect("ms") > 1_700_000_000_000);
+    check(command(&mut replica), "set", &["k2", "v", "pxat"]);
+    check(command(&mut replica), "pexpireat", &["k", "", "gt"]);
+    check(command(&mut replica), "set", &["f", "1.5", "keepttl"]);
+    check(command(&mut replica), "persist", &["k"]);
+    check(command(&mut replica), "del", &["k"]);
+    check(command(&mut replica), "del", &["f"]);
+    check(
+        command(&mut replica),
+        "set",
+        &["p", "v", "pxat", "99999999999999"],
+    );
+}

@@ -385,11 +385,18 @@ fn expire_generic(ctx: &mut Ctx, args: &[&[u8]], relative: bool, seconds: bool) 
         ks.dirty += 1;
         ks.signal_modified(db, key);
         ks.notify(GENERIC, "del", db, key);
+        let del: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+        ctx.propagate_as(&[del, key]);
     } else {
         ks.set_expire(db, key, when);
         ks.signal_modified(db, key);
         ks.notify(GENERIC, "expire", db, key);
         ks.dirty += 1;
+        // Propagated with an absolute time in ms, keeping the condition.
+        let when = when.to_string();
+        let mut rewritten: Vec<&[u8]> = vec![b"PEXPIREAT", key, when.as_bytes()];
+        rewritten.extend_from_slice(&args[3..]);
+        ctx.propagate_as(&rewritten);
     }
     ctx.out.int(1);
     Ok(())

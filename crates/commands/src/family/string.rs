@@ -196,6 +196,17 @@ fn set_generic(
     if let Some(at) = expire_at {
         ks.set_expire(db, key, at);
         ks.notify(GENERIC, "expire", db, key);
+        // Relative and second-based times travel as an absolute PXAT.
+        if !matches!(
+            o.expire,
+            Some(Expire {
+                unit: ExpireUnit::AbsMillis,
+                ..
+            })
+        ) {
+            let ms = at.to_string();
+            ctx.propagate_as(&[b"SET", key, value, b"PXAT", ms.as_bytes()]);
+        }
     }
     if !o.get {
         match reply {
@@ -305,17 +316,21 @@ fn apply_getex_expiry(ctx: &mut Ctx, key: &[u8], o: &SetOptions, expire_at: Opti
             ks.signal_modified(db, key);
             ks.notify(GENERIC, "del", db, key);
             ks.dirty += 1;
+            let del: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+            ctx.propagate_as(&[del, key]);
         }
         Some(at) => {
             ks.set_expire(db, key, at);
             ks.signal_modified(db, key);
             ks.notify(GENERIC, "expire", db, key);
             ks.dirty += 1;
+            ctx.propagate_as(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
         }
         None if o.persist && ks.persist(db, key) => {
             ks.signal_modified(db, key);
             ks.notify(GENERIC, "persist", db, key);
             ks.dirty += 1;
+            ctx.propagate_as(&[b"PERSIST", key]);
         }
         None => {}
     }
@@ -331,6 +346,7 @@ fn getdel(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         ks.signal_modified(db, key);
         ks.notify(GENERIC, "del", db, key);
         ks.dirty += 1;
+        ctx.propagate_as(&[b"DEL", key]);
     }
     Ok(())
 }
@@ -603,6 +619,8 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     ks.signal_modified(db, key);
     ks.notify(STRING, "incrbyfloat", db, key);
     ks.dirty += 1;
+    // The exact result travels, so replicas need not recompute it.
+    ctx.propagate_as(&[b"SET", key, &result, b"KEEPTTL"]);
     ctx.out.bulk(&result);
     Ok(())
 }
