@@ -112,3 +112,42 @@ fn writes_are_propagated_as_their_effects() {
         &["p", "v", "pxat", "99999999999999"],
     );
 }
+
+/// Random and multi-key pops are propagated as the plain removals they
+/// performed.
+#[test]
+fn pops_are_propagated_as_plain_removals() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["SADD", "s", "a", "b", "c", "d"]);
+    c.cmd(&["RPUSH", "l", "1", "2", "3"]);
+    c.cmd(&["ZADD", "z", "1", "a", "2", "b"]);
+    let mut replica = Conn::connect(server.port);
+    common::send(&mut replica, &["SYNC"]);
+    read_snapshot(&mut replica);
+    let Frame::Bulk(one) = c.cmd(&["SPOP", "s"]) else {
+        panic!("SPOP");
+    };
+    c.cmd(&["SPOP", "s", "2"]);
+    c.cmd(&["SPOP", "s", "5"]);
+    c.cmd(&["LMPOP", "1", "l", "LEFT", "COUNT", "2"]);
+    c.cmd(&["BLPOP", "l", "0"]);
+    c.cmd(&["ZMPOP", "1", "z", "MIN", "COUNT", "5"]);
+    c.cmd(&["GETSET", "k", "v"]);
+    assert_eq!(command(&mut replica), vec!["select", "0"]);
+    assert_eq!(
+        command(&mut replica),
+        vec![
+            "srem".to_string(),
+            "s".into(),
+            String::from_utf8_lossy(&one).into()
+        ]
+    );
+    let srem = command(&mut replica);
+    assert_eq!((srem[0].as_str(), srem.len()), ("srem", 4));
+    assert_eq!(command(&mut replica), vec!["del", "s"]);
+    assert_eq!(command(&mut replica), vec!["lpop", "l", "2"]);
+    assert_eq!(command(&mut replica), vec!["lpop", "l"]);
+    assert_eq!(command(&mut replica), vec!["zpopmin", "z", "2"]);
+    assert_eq!(command(&mut replica), vec!["set", "k", "v"]);
+}

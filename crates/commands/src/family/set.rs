@@ -60,6 +60,14 @@ fn reply_member(out: &mut Reply, m: Member<'_>) {
     }
 }
 
+/// A member's bytes (integers as their decimal text), for propagation.
+fn member_bytes(m: Member<'_>) -> Vec<u8> {
+    match m {
+        LpEntry::Int(n) => n.to_string().into_bytes(),
+        LpEntry::Str(s) => s.to_vec(),
+    }
+}
+
 /// Deletes a key whose set became empty (Redis's `dbDelete`, lazily when
 /// `lazyfree-lazy-server-del` says so); the caller raises `del` after its
 /// own event.

@@ -360,6 +360,7 @@ fn getset(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     ks.set(db, key, Value::string(args[2]), false);
     ks.notify(STRING, "set", db, key);
     ks.dirty += 1;
+    ctx.propagate_as(&[b"SET", key, args[2]]);
     Ok(())
 }
 

@@ -112,6 +112,8 @@ fn mpop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: usize) -> Result<b
         let n = pop_range(ctx.out, list, end, count);
         let empty = shrink_or_empty(list, &cfg);
         elements_removed(ks, db, key, end, n, empty);
+        // Replayed as a plain pop of what was popped.
+        ctx.propagate_as(&[pop_name(end), key, n.to_string().as_bytes()]);
         return Ok(true);
     }
     Ok(false)
@@ -135,9 +137,19 @@ fn pop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End) -> Result<bool, CmdError> 
         e.with_bytes(|b| ctx.out.bulk(b));
         let empty = shrink_or_empty(list, &cfg);
         elements_removed(ks, db, key, end, 1, empty);
+        ctx.propagate_as(&[pop_name(end), key]);
         return Ok(true);
     }
     Ok(false)
+}
+
+/// The non-blocking pop command for `end`, as blocking and multi-key
+/// pops are propagated.
+fn pop_name(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LPOP",
+        End::Tail => b"RPOP",
+    }
 }
 
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`
@@ -216,13 +228,17 @@ pub(super) fn blmove(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let from = parse_end(args[3])?;
     let to = parse_end(args[4])?;
     let deadline = deadline(ctx, args[1], args[5])?;
-    blocking_move(ctx, args[1], args[2], from, to, deadline)
+    blocking_move(ctx, args[1], args[2], from, to, deadline)?;
+    ctx.propagate_as(&[b"LMOVE", args[1], args[2], args[3], args[4]]);
+    Ok(())
 }
 
 /// `BRPOPLPUSH source destination timeout`
 pub(super) fn brpoplpush(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let deadline = deadline(ctx, args[1], args[3])?;
-    blocking_move(ctx, args[1], args[2], End::Tail, End::Head, deadline)
+    blocking_move(ctx, args[1], args[2], End::Tail, End::Head, deadline)?;
+    ctx.propagate_as(&[b"RPOPLPUSH", args[1], args[2]]);
+    Ok(())
 }
 
 /// BLMOVE and BRPOPLPUSH: LMOVE when the source exists, else block on it

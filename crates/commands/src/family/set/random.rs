@@ -3,11 +3,16 @@
 //! strategies, which decide the encoding of what SPOP leaves, are the
 //! storage layer's ([`lodestone_storage::set`]).
 
-use super::{algebra, delete_emptied, read_set, reply_member, CmdError, CmdResult, Ctx};
+use super::{
+    algebra, delete_emptied, member_bytes, read_set, reply_member, CmdError, CmdResult, Ctx,
+};
 use crate::args::int;
 use crate::family::random_pick::{parse_count, ReplyBudget};
 use lodestone_storage::notify::{GENERIC, SET};
 use lodestone_storage::Value;
+
+/// Members per SREM when an SPOP with a count is propagated.
+const SPOP_PROPAGATION_BATCH: usize = 1024;
 
 /// `SPOP key [count]`: one random member (removed), or with a count a set
 /// of up to `count` distinct ones. A set emptied this way is deleted.
@@ -29,6 +34,7 @@ pub(super) fn spop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         Some(_) => return Err(CmdError::WrongType),
     };
     ks.notify(SET, "spop", db, key);
+    let removed = popped.as_ref().map(|m| member_bytes(m.as_member()));
     match popped {
         Some(m) => reply_member(ctx.out, m.as_member()),
         None => ctx.out.null(),
@@ -39,6 +45,10 @@ pub(super) fn spop(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     }
     ks.signal_modified(db, key);
     ks.dirty += 1;
+    // A random pop is replayed as the removal of what was popped.
+    if let Some(m) = removed {
+        ctx.propagate_as(&[b"SREM", key, &m]);
+    }
     Ok(())
 }
 
@@ -78,16 +88,34 @@ fn spop_with_count(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
             ctx.out.set(whole.len());
             whole.iter().for_each(|m| reply_member(ctx.out, m));
         }
+        let lazy = ks.config.lazyfree_lazy_server_del;
         delete_emptied(ks, db, key);
         ks.notify(GENERIC, "del", db, key);
         ks.signal_modified(db, key);
+        let del: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+        ctx.propagate_as(&[del, key]);
         return Ok(());
     }
+    let mut removed = Vec::with_capacity(count);
     if let Some(Value::Set(s)) = ks.lookup_write(db, key) {
         ctx.out.set(count);
-        s.pop_many(count, limits, |m| reply_member(ctx.out, m));
+        s.pop_many(count, limits, |m| {
+            removed.push(member_bytes(m));
+            reply_member(ctx.out, m)
+        });
     }
     ks.signal_modified(db, key);
+    // Replayed as SREMs of the popped members, 1024 per command as Redis
+    // batches them.
+    let batches = removed
+        .chunks(SPOP_PROPAGATION_BATCH)
+        .map(|chunk| {
+            let mut cmd = vec![b"SREM".to_vec(), key.to_vec()];
+            cmd.extend(chunk.iter().cloned());
+            cmd
+        })
+        .collect();
+    ctx.propagate_as = Some(batches);
     Ok(())
 }
 

@@ -110,6 +110,13 @@ fn pop_first(
     let empty = z.is_empty();
     let event = if max { "zpopmax" } else { "zpopmin" };
     written(ks, db, key, event, n as u64, empty);
+    // Blocking and multi-key pops are replayed as plain pops of one key.
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    match (shape.with_key, shape.nested) {
+        (true, false) => ctx.propagate_as(&[name, key]),
+        (true, true) => ctx.propagate_as(&[name, key, n.to_string().as_bytes()]),
+        _ => {}
+    }
     Ok(true)
 }
 
