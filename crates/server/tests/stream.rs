@@ -771,6 +771,32 @@ fn group_readers_wake_with_nogroup() {
         text(a.read_raw()),
         "-NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option\r\n"
     );
+    // FLUSHALL takes the key and its group.
+    admin.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    send(
+        &mut a,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
+    wait_blocked(&mut admin, 1);
+    assert_eq!(
+        common::clients_field(&mut admin, "total_blocking_keys_on_nokey"),
+        1
+    );
+    admin.cmd(&["FLUSHALL"]);
+    assert_eq!(
+        text(a.read_raw()),
+        "-NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option\r\n"
+    );
     // RENAME onto the key brings a stream with the group and data.
     admin.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
     send(

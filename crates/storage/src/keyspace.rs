@@ -567,6 +567,17 @@ impl Keyspace {
             if lazy && old.len() > LAZYFREE_THRESHOLD {
                 self.lazyfree.free(old);
             }
+            // Group readers blocked on keys that were just deleted must
+            // learn (they fail with NOGROUP); other waiters stay parked.
+            let blocked: Vec<Vec<u8>> = self
+                .blocking
+                .keys()
+                .filter(|(bd, _)| *bd == d)
+                .map(|(_, k)| k.clone())
+                .collect();
+            for k in blocked {
+                self.signal_ready(d, &k);
+            }
         }
         removed
     }

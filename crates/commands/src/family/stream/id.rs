@@ -154,7 +154,8 @@ mod tests {
         assert_eq!(parse_xadd_id(b"9-*"), Ok((StreamId::new(9, 0), false)));
         assert!(parse_id(b"9-*", 0).is_err());
         assert_eq!(parse_range_start(b"(1-5"), Ok(StreamId::new(1, 6)));
-        assert_eq!(parse_range_end(b"(2"), Ok(StreamId::new(1, u64::MAX)));
+        assert_eq!(parse_range_end(b"(2"), Ok(StreamId::new(2, u64::MAX - 1)));
+        assert_eq!(parse_range_end(b"(2-0"), Ok(StreamId::new(1, u64::MAX)));
         assert_eq!(parse_range_start(b"(+"), Err(CmdError::StreamInvalidId));
         assert_eq!(parse_range_end(b"(0-0"), Err(CmdError::InvalidEndId));
         assert_eq!(string2ull(b"18446744073709551615"), Some(u64::MAX));
