@@ -19,6 +19,8 @@
 #   SKIP_BUILD=1        use the existing target/release binary
 #   ONLY=REGEX          run only the throughput rows whose name matches
 #   SKIP_MEMORY=1       skip the memory datasets
+#   ONLY_DATASETS=REGEX load only the memory datasets whose name matches
+#   LODESTONE_BIN=PATH  the Lodestone binary (default target/release)
 #
 # To add a benchmark row, append "NAME|redis-benchmark arguments" to ROWS
 # (a -t test or a custom command after the options). To add a memory
@@ -57,10 +59,12 @@ ROWS=(
     "ZRANGE|ZRANGE myzset 0 9 WITHSCORES"
     # Lock release on random lock keys (most are free: the GET path).
     "EVALSHA|-r $KEYSPACE EVALSHA $LOCK_RELEASE_SHA 1 lock:__rand_int__ token"
+    # An event queue: one small entry per XADD with an automatic ID.
+    "XADD|XADD mystream * field value"
 )
 
 # Memory datasets: each dataset_NAME function prints RESP on stdout.
-DATASETS=(strings_1m hashes_100k lists_10k sets_100k zsets_100k zset_1m)
+DATASETS=(strings_1m hashes_100k lists_10k sets_100k zsets_100k zset_1m stream_1m)
 
 # 1,000,000 string keys "key:000000000000".."key:000000999999" holding the
 # 3-byte value "xxx": the same keys on both servers (unlike -r, which draws
@@ -128,6 +132,17 @@ dataset_zset_1m() {
             printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(s), s, length(m), m } } }'
 }
 
+# One stream "events" of 1,000,000 small entries (fields "type" and "n",
+# a short value and a number below 100000), ten per millisecond with
+# explicit IDs as a busy producer's automatic IDs look, one XADD each.
+dataset_stream_1m() {
+    awk 'BEGIN { for (i = 0; i < 1000000; i++) {
+        id = sprintf("%d-%d", 1000000000 + int(i / 10), i % 10);
+        t = (i % 3) ? "click" : "view"; n = sprintf("%d", (i * 7919) % 100000);
+        printf "*7\r\n$4\r\nXADD\r\n$6\r\nevents\r\n$%d\r\n%s\r\n$4\r\ntype\r\n$%d\r\n%s\r\n$1\r\nn\r\n$%d\r\n%s\r\n",
+            length(id), id, length(t), t, length(n), n } }'
+}
+
 LODESTONE_PORT=$BASE_PORT
 REDIS_PORT=$((BASE_PORT + 1))
 WORK=$(mktemp -d /tmp/lodestone-bench.XXXXXX)
@@ -171,7 +186,7 @@ echo
 if [ -z "${SKIP_BUILD:-}" ]; then
     cargo build --release -p lodestone-server >&2
 fi
-LODESTONE_BIN=$PWD/target/release/lodestone-server
+LODESTONE_BIN=${LODESTONE_BIN:-$PWD/target/release/lodestone-server}
 
 wait_ready() {
     local port=$1
@@ -284,6 +299,9 @@ if [ -n "${SKIP_MEMORY:-}" ]; then
 fi
 printf '%-14s %-10s %12s %14s %14s\n' "dataset" "server" "keys" "used_memory" "rss"
 for ds in "${DATASETS[@]}"; do
+    if [ -n "${ONLY_DATASETS:-}" ] && ! [[ $ds =~ $ONLY_DATASETS ]]; then
+        continue
+    fi
     "dataset_$ds" >"$WORK/$ds.resp"
     declare -A mem=() rss=()
     for server in LODESTONE REDIS; do

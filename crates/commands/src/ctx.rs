@@ -24,6 +24,9 @@ pub struct Settings {
     /// `hll-sparse-max-bytes`: the size past which a sparse HyperLogLog
     /// becomes dense.
     pub hll_sparse_max_bytes: usize,
+    /// `stream-node-max-bytes` and `stream-node-max-entries`: when XADD
+    /// opens a new block.
+    pub stream_limits: lodestone_storage::stream::StreamLimits,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             lazyfree_lazy_user_flush: false,
             shared_integers: true,
             hll_sparse_max_bytes: lodestone_storage::hll::DEFAULT_SPARSE_MAX_BYTES,
+            stream_limits: Default::default(),
         }
     }
 }
@@ -51,6 +55,12 @@ pub struct BlockRequest {
     /// The value type that can serve the client; keys of other types do
     /// not wake it.
     pub kind: lodestone_storage::Kind,
+    /// Also wake the client when a key is deleted or changes type
+    /// (XREADGROUP, whose group goes with the key).
+    pub wake_on_delete: bool,
+    /// Arguments to run again instead of the original ones, for a command
+    /// that resolved something at blocking time (XREAD's `$`).
+    pub rewritten_args: Option<Vec<Vec<u8>>>,
 }
 
 /// The context of one command execution.

@@ -344,6 +344,76 @@ pub enum CmdError {
     Conflict(&'static str),
     /// The server refuses writes (replica, MISCONF, ...); carries Redis's text.
     Refused(String),
+    /// A stream ID argument that does not parse.
+    StreamInvalidId,
+    /// XADD with the explicit ID 0-0.
+    XaddIdZero,
+    /// XADD on a stream whose last ID is the largest possible.
+    StreamExhausted,
+    /// XADD with an ID not above the stream's last one.
+    XaddIdTooSmall,
+    /// XADD whose fields and values exceed what a block can hold.
+    StreamElementsTooLarge,
+    /// Both MAXLEN and MINID given.
+    TrimBothStrategies,
+    /// A negative MAXLEN.
+    MaxlenNegative,
+    /// A negative trimming LIMIT.
+    TrimLimitNegative,
+    /// LIMIT without MAXLEN or MINID.
+    LimitWithoutStrategy,
+    /// XTRIM without MAXLEN or MINID.
+    XtrimNoStrategy,
+    /// LIMIT with exact (`=`) trimming.
+    LimitWithoutApprox,
+    /// An exclusive start ID that has no successor.
+    InvalidStartId,
+    /// An exclusive end ID that has no predecessor.
+    InvalidEndId,
+    /// XREAD/XREADGROUP BLOCK inside a script; carries the command name as
+    /// typed.
+    StreamBlockInScript(Vec<u8>),
+    /// An odd number of arguments after STREAMS; carries the command name
+    /// and the special ID it accepts.
+    UnbalancedStreams(&'static str, char),
+    /// GROUP given to XREAD.
+    GroupOnlyInXreadgroup,
+    /// NOACK given to XREAD.
+    NoackOnlyInXreadgroup,
+    /// XREADGROUP without GROUP.
+    MissingGroupOption,
+    /// XREADGROUP on a missing key or group; carries both names.
+    NoGroupInXreadgroup(Vec<u8>, Vec<u8>),
+    /// `$` given to XREADGROUP.
+    DollarInXreadgroup,
+    /// `>` given to XREAD.
+    GreaterThanInXread,
+    /// ENTRIESREAD below -1.
+    EntriesReadNegative,
+    /// XGROUP on a missing key without MKSTREAM.
+    XgroupNoKey,
+    /// A consumer group that does not exist; carries group and key names.
+    NoSuchGroup(Vec<u8>, Vec<u8>),
+    /// XGROUP CREATE of a group that exists.
+    BusyGroup,
+    /// A negative XSETID ENTRIESADDED.
+    EntriesAddedNegative,
+    /// XSETID below its own MAXDELETEDID.
+    XsetidBelowGivenMaxDeleted,
+    /// XSETID below the stream's largest deleted ID.
+    XsetidBelowMaxDeleted,
+    /// XSETID below the stream's last entry.
+    XsetidBelowTop,
+    /// XSETID ENTRIESADDED below the stream's length.
+    XsetidEntriesAddedBelowLength,
+    /// XPENDING/XCLAIM/XAUTOCLAIM on a missing key or group; carries key
+    /// and group names.
+    NoKeyOrGroup(Vec<u8>, Vec<u8>),
+    /// A stream command's integer argument with its own message (`Invalid
+    /// IDLE option argument for XCLAIM`, ...).
+    StreamIntArg(&'static str),
+    /// An XCLAIM option it does not know; carries it.
+    XclaimUnknownOption(Vec<u8>),
 }
 
 /// The part of a C string Redis's `%s` / `%.Ns` prints: up to the first NUL,
@@ -414,6 +484,37 @@ impl CmdError {
                 b"'. Try ",
                 cmd,
                 b" HELP.",
+            ]),
+            CmdError::StreamBlockInScript(cmd) => join(&[
+                b"ERR ",
+                c_str(cmd, usize::MAX),
+                b" command is not allowed with BLOCK option from scripts",
+            ]),
+            CmdError::NoGroupInXreadgroup(key, group) => join(&[
+                b"NOGROUP No such key '",
+                c_str(key, usize::MAX),
+                b"' or consumer group '",
+                c_str(group, usize::MAX),
+                b"' in XREADGROUP with GROUP option",
+            ]),
+            CmdError::NoSuchGroup(group, key) => join(&[
+                b"NOGROUP No such consumer group '",
+                c_str(group, usize::MAX),
+                b"' for key name '",
+                c_str(key, usize::MAX),
+                b"'",
+            ]),
+            CmdError::NoKeyOrGroup(key, group) => join(&[
+                b"NOGROUP No such key '",
+                c_str(key, usize::MAX),
+                b"' or consumer group '",
+                c_str(group, usize::MAX),
+                b"'",
+            ]),
+            CmdError::XclaimUnknownOption(opt) => join(&[
+                b"ERR Unrecognized XCLAIM option '",
+                c_str(opt, usize::MAX),
+                b"'",
             ]),
             CmdError::Script(text) => Cow::Owned(text.clone()),
             CmdError::ExecRefused(cause) => join(&[
@@ -560,6 +661,61 @@ impl CmdError {
                 format!("ERR {attr} cannot contain spaces, newlines or special characters.").into()
             }
             UnknownClientInfoAttribute(attr) => format!("ERR Unrecognized option '{attr}'").into(),
+            StreamInvalidId => "ERR Invalid stream ID specified as stream command argument".into(),
+            XaddIdZero => "ERR The ID specified in XADD must be greater than 0-0".into(),
+            StreamExhausted => {
+                "ERR The stream has exhausted the last possible ID, unable to add more items".into()
+            }
+            XaddIdTooSmall => {
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+                    .into()
+            }
+            StreamElementsTooLarge => "ERR Elements are too large to be stored".into(),
+            TrimBothStrategies => {
+                "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+                    .into()
+            }
+            MaxlenNegative => "ERR The MAXLEN argument must be >= 0.".into(),
+            TrimLimitNegative => "ERR The LIMIT argument must be >= 0.".into(),
+            LimitWithoutStrategy => {
+                "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+                    .into()
+            }
+            XtrimNoStrategy => "ERR syntax error, XTRIM must be called with a trimming strategy".into(),
+            LimitWithoutApprox => {
+                "ERR syntax error, LIMIT cannot be used without the special ~ option".into()
+            }
+            InvalidStartId => "ERR invalid start ID for the interval".into(),
+            InvalidEndId => "ERR invalid end ID for the interval".into(),
+            UnbalancedStreams(cmd, symbol) => format!(
+                "ERR Unbalanced '{cmd}' list of streams: for each stream key an ID or '{symbol}' must be specified."
+            )
+            .into(),
+            GroupOnlyInXreadgroup => {
+                "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+                    .into()
+            }
+            NoackOnlyInXreadgroup => {
+                "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+                    .into()
+            }
+            MissingGroupOption => "ERR Missing GROUP option for XREADGROUP".into(),
+            DollarInXreadgroup => "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.".into(),
+            GreaterThanInXread => "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.".into(),
+            EntriesReadNegative => "ERR value for ENTRIESREAD must be positive or -1".into(),
+            XgroupNoKey => "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.".into(),
+            BusyGroup => "BUSYGROUP Consumer Group name already exists".into(),
+            EntriesAddedNegative => "ERR entries_added must be positive".into(),
+            XsetidBelowGivenMaxDeleted => "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id".into(),
+            XsetidBelowMaxDeleted => "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id".into(),
+            XsetidBelowTop => "ERR The ID specified in XSETID is smaller than the target stream top item".into(),
+            XsetidEntriesAddedBelowLength => "ERR The entries_added specified in XSETID is smaller than the target stream length".into(),
+            StreamIntArg(text) => format!("ERR {text}").into(),
+            StreamBlockInScript(_)
+            | NoGroupInXreadgroup(..)
+            | NoSuchGroup(..)
+            | NoKeyOrGroup(..)
+            | XclaimUnknownOption(_) => String::from_utf8_lossy(&self.message_bytes()).into_owned().into(),
             InvalidTimeout => "ERR timeout is not an integer or out of range".into(),
             TimeoutNotFloat => "ERR timeout is not a float or out of range".into(),
             NegativeTimeout => "ERR timeout is negative".into(),

@@ -1,12 +1,15 @@
 //! Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX,
-//! BZMPOP): parking clients on keys and serving them in order.
+//! BZMPOP, XREAD and XREADGROUP with BLOCK): parking clients on keys and
+//! serving them in order.
 //!
 //! A blocking handler that finds nothing sets `Ctx::block`; the client is
 //! then parked on its keys, first blocked first served. When a command
 //! (or a whole MULTI/EXEC) finishes, keys that received data are served:
 //! each parked client whose key now holds the right type runs its command
 //! again; if that finds nothing (someone else took the data) it parks again
-//! with its original deadline. Deadlines are checked before every sleep,
+//! with its original deadline. XREADGROUP waiters are also served when
+//! their key is deleted or overwritten (the re-run fails with NOGROUP), as
+//! in Redis 7.2. Deadlines are checked before every sleep,
 //! so a timeout answers within the poll granularity.
 
 use crate::client::{flags, Blocked};
@@ -29,13 +32,17 @@ impl Server {
             }
         }
         c.flags |= flags::BLOCKED;
+        let args = req
+            .rewritten_args
+            .unwrap_or_else(|| args.iter().map(|a| a.to_vec()).collect());
         c.blocked = Some(Blocked {
             cmd,
-            args: args.iter().map(|a| a.to_vec()).collect(),
+            args,
             db,
             keys: keys.clone(),
             deadline_ms: deadline,
             kind: req.kind,
+            wake_on_delete: req.wake_on_delete,
         });
         for k in keys {
             self.engine.shard_for(&k).block_on(db, &k);
@@ -111,12 +118,10 @@ impl Server {
                 let waiting: Vec<usize> = queue.iter().copied().collect();
                 for ck in waiting {
                     let kind = self.engine.shard_for(&k).peek_kind(db, &k);
-                    let wants = self
-                        .clients
-                        .get(ck)
-                        .and_then(|c| c.blocked.as_ref())
-                        .map(|b| b.kind);
-                    if kind.is_none() || kind != wants {
+                    let Some(b) = self.clients.get(ck).and_then(|c| c.blocked.as_ref()) else {
+                        continue;
+                    };
+                    if !b.wake_on_delete && (kind.is_none() || kind != Some(b.kind)) {
                         continue;
                     }
                     self.rerun_blocked(ck);

@@ -59,6 +59,9 @@ pub struct Blocked {
     pub deadline_ms: Option<i64>,
     /// Value type that can serve the client.
     pub kind: lodestone_storage::Kind,
+    /// Run the command again also when a key is deleted or changes type
+    /// (XREADGROUP, which then fails with NOGROUP).
+    pub wake_on_delete: bool,
 }
 
 /// MULTI state.

@@ -334,6 +334,10 @@ impl Server {
         self.settings.lazyfree_lazy_user_del = c.bool("lazyfree-lazy-user-del");
         self.settings.lazyfree_lazy_user_flush = c.bool("lazyfree-lazy-user-flush");
         self.settings.hll_sparse_max_bytes = c.int("hll-sparse-max-bytes").max(0) as usize;
+        self.settings.stream_limits = lodestone_storage::stream::StreamLimits {
+            node_max_bytes: c.int("stream-node-max-bytes").max(0) as usize,
+            node_max_entries: c.int("stream-node-max-entries").max(0),
+        };
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =

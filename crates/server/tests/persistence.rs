@@ -233,3 +233,20 @@ fn redis_snapshots_load_with_identical_contents() {
     assert_eq!(c.cmd(&["FCALL", "f", "0"]), Frame::Integer(42));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A data set holding a stream is not saved (streams have no RDB writer
+/// yet): SAVE fails and the file on disk is left as it was, rather than a
+/// snapshot that silently misses the stream.
+#[test]
+fn streams_refuse_to_be_saved_rather_than_be_lost() {
+    let dir = scratch("stream");
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["SET", "k", "v"]);
+    assert_eq!(c.cmd(&["SAVE"]), Frame::Simple(b"OK".to_vec()));
+    c.cmd(&["XADD", "s", "1-1", "f", "v"]);
+    assert_eq!(c.cmd(&["SAVE"]), common::err("ERR"));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), common::err("ERR"));
+    assert_eq!(c.cmd(&["XLEN", "s"]), Frame::Integer(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

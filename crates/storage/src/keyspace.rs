@@ -320,6 +320,7 @@ impl Keyspace {
     pub(crate) fn delete_expired(&mut self, db: usize, key: &[u8]) {
         if let Some(value) = self.dbs[db].remove(key) {
             self.dispose(value, self.config.lazyfree_lazy_expire);
+            self.signal_ready(db, key);
             self.stats.expired_keys += 1;
             self.notify(notify::EXPIRED, "expired", db, key);
             self.watch.touch(db, key, false);
@@ -492,6 +493,8 @@ impl Keyspace {
             Some(entry) => {
                 let old = std::mem::replace(&mut entry.value, value);
                 self.dispose(old, self.config.lazyfree_lazy_server_del);
+                // Group readers blocked on an overwritten stream must learn.
+                self.signal_ready(db, key);
             }
             None => self.add(db, key, value),
         }
@@ -522,6 +525,8 @@ impl Keyspace {
         match self.dbs[db].remove(key) {
             Some(value) => {
                 self.dispose(value, lazy);
+                // Group readers blocked on a deleted stream must learn.
+                self.signal_ready(db, key);
                 true
             }
             None => false,
@@ -535,7 +540,11 @@ impl Keyspace {
             return None;
         }
         let ttl = self.dbs[db].expire_at(key);
-        self.dbs[db].remove(key).map(|v| (v, ttl))
+        let taken = self.dbs[db].remove(key).map(|v| (v, ttl));
+        if taken.is_some() {
+            self.signal_ready(db, key);
+        }
+        taken
     }
 
     /// Frees a value, in the background when `lazy` and it is big (with
@@ -622,6 +631,17 @@ impl Keyspace {
             let old = std::mem::take(&mut self.dbs[d]);
             if lazy && old.len() > LAZYFREE_THRESHOLD {
                 self.lazyfree.free(old);
+            }
+            // Group readers blocked on keys that were just deleted must
+            // learn (they fail with NOGROUP); other waiters stay parked.
+            let blocked: Vec<Vec<u8>> = self
+                .blocking
+                .keys()
+                .filter(|(bd, _)| *bd == d)
+                .map(|(_, k)| k.clone())
+                .collect();
+            for k in blocked {
+                self.signal_ready(d, &k);
             }
         }
         removed

@@ -24,6 +24,7 @@ pub mod lzf;
 pub mod notify;
 pub mod rdb;
 pub mod set;
+pub mod stream;
 pub mod value;
 pub mod watch;
 pub mod zset;

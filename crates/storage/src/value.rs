@@ -11,6 +11,7 @@ use crate::bytes::SmallBytes;
 use crate::hash::Hash;
 use crate::list::List;
 use crate::set::Set;
+use crate::stream::Stream;
 use crate::zset::ZSet;
 use lodestone_protocol::num::parse_i64;
 
@@ -35,15 +36,24 @@ pub enum Kind {
     Set,
     /// `zset`
     ZSet,
+    /// `stream`
+    Stream,
 }
 
 impl Kind {
     /// The type named `name` (any case), as SCAN TYPE accepts it; `None` for
     /// a name of no type (which then matches no key).
     pub fn by_name(name: &[u8]) -> Option<Kind> {
-        [Kind::String, Kind::Hash, Kind::List, Kind::Set, Kind::ZSet]
-            .into_iter()
-            .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
+        [
+            Kind::String,
+            Kind::Hash,
+            Kind::List,
+            Kind::Set,
+            Kind::ZSet,
+            Kind::Stream,
+        ]
+        .into_iter()
+        .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
     }
 
     /// The name `TYPE` replies with.
@@ -54,6 +64,7 @@ impl Kind {
             Kind::List => "list",
             Kind::Set => "set",
             Kind::ZSet => "zset",
+            Kind::Stream => "stream",
         }
     }
 }
@@ -75,6 +86,8 @@ pub enum Value {
     Set(Set),
     /// A sorted set (`listpack` or `skiplist`), held inline: see [`ZSet`].
     ZSet(ZSet),
+    /// A stream (`stream`), boxed to keep `Value` at 24 bytes.
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -116,6 +129,7 @@ impl Value {
             Value::List(_) => Kind::List,
             Value::Set(_) => Kind::Set,
             Value::ZSet(_) => Kind::ZSet,
+            Value::Stream(_) => Kind::Stream,
         }
     }
 
@@ -129,6 +143,7 @@ impl Value {
             Value::List(l) => l.encoding_name(),
             Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -144,7 +159,9 @@ impl Value {
             Value::Int(n) => Some(scratch.format(*n).as_bytes()),
             Value::Emb(b) => Some(b.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
-            Value::Hash(_) | Value::List(_) | Value::Set(_) | Value::ZSet(_) => None,
+            Value::Hash(_) | Value::List(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+                None
+            }
         }
     }
 
@@ -185,6 +202,7 @@ impl Value {
             Value::List(l) => l.free_effort(),
             Value::Set(s) => s.free_effort(),
             Value::ZSet(z) => z.free_effort(),
+            Value::Stream(s) => s.free_effort(),
         }
     }
 
@@ -199,6 +217,7 @@ impl Value {
             Value::List(l) => l.heap_size(),
             Value::Set(s) => s.heap_size(),
             Value::ZSet(z) => z.heap_size(),
+            Value::Stream(s) => s.heap_size(),
         }
     }
 }

@@ -13,5 +13,6 @@ pub mod random_pick;
 pub mod scan;
 pub mod set;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod zset;

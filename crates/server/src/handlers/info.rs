@@ -280,7 +280,11 @@ fn clients_section(s: &mut Server, key: usize, out: &mut String) {
     field(out, "tracking_clients", 0);
     field(out, "clients_in_timeout_table", with_timeout);
     field(out, "total_blocking_keys", blocking_keys);
-    field(out, "total_blocking_keys_on_nokey", 0);
+    field(
+        out,
+        "total_blocking_keys_on_nokey",
+        blocking_keys_on_nokey(s),
+    );
 }
 
 /// Where the allocated memory goes, as Redis's `getMemoryOverheadData`.
@@ -782,6 +786,22 @@ fn debug_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "eventloop_duration_cron_sum", el.cron_sum_us);
     field(out, "eventloop_duration_max", el.duration_max_us);
     field(out, "eventloop_cmd_per_cycle_max", el.cmd_per_cycle_max);
+}
+
+/// Keys with at least one waiter that also wakes when the key goes away
+/// (XREADGROUP): Redis's `blocking_keys_unblock_on_nokey` count.
+fn blocking_keys_on_nokey(s: &Server) -> usize {
+    s.blocked_on
+        .values()
+        .filter(|queue| {
+            queue.iter().any(|&ck| {
+                s.clients
+                    .get(ck)
+                    .and_then(|c| c.blocked.as_ref())
+                    .is_some_and(|b| b.wake_on_delete)
+            })
+        })
+        .count()
 }
 
 #[cfg(test)]

@@ -15,14 +15,12 @@ pub const COMMANDS: &[(&str, ServerHandler)] =
 
 /// `SYNC`: the snapshot as a bulk payload, then the stream.
 fn sync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    s.attach_replica(key, false);
-    Ok(())
+    s.attach_replica(key, false)
 }
 
 /// `PSYNC replicationid offset`: always a full resynchronization.
 fn psync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    s.attach_replica(key, true);
-    Ok(())
+    s.attach_replica(key, true)
 }
 
 /// `REPLCONF option value ...`: accepted (listening-port, capa, ack).
@@ -39,7 +37,8 @@ impl Server {
     /// Makes `key` a replica: sends FULLRESYNC (for PSYNC) and the snapshot
     /// (`$len` then the RDB bytes, without a trailing CRLF), and subscribes
     /// it to the stream, which starts with a SELECT.
-    fn attach_replica(&mut self, key: usize, psync: bool) {
+    /// Fails (Redis's bare `-ERR`) when no snapshot can be made.
+    fn attach_replica(&mut self, key: usize, psync: bool) -> CmdResult {
         if self.replica_feed.is_none() {
             let buffer = crate::replica_feed::FeedBuffer::default();
             let selected = std::rc::Rc::new(std::cell::RefCell::new(None));
@@ -53,10 +52,16 @@ impl Server {
         if let Some((_, selected)) = &self.replica_feed {
             *selected.borrow_mut() = None;
         }
-        let snapshot = crate::persistence::save::snapshot(self);
+        let snapshot = match crate::persistence::save::snapshot(self) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.log_warning(&e);
+                return Err(lodestone_commands::CmdError::Failed);
+            }
+        };
         let replid = self.replid.clone();
         let Some(c) = self.clients.get_mut(key) else {
-            return;
+            return Ok(());
         };
         if psync {
             c.out
@@ -68,6 +73,7 @@ impl Server {
         c.flags |= flags::REPLICA;
         self.replicas.push(key);
         self.log_notice("Synchronization with replica succeeded");
+        Ok(())
     }
 
     /// Copies the stream written since the last call to every replica

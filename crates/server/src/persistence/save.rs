@@ -9,8 +9,9 @@ use lodestone_storage::rdb::snapshot::SnapshotWriter;
 use lodestone_storage::rdb::value::encode_value;
 use lodestone_storage::KeyMeta;
 
-/// The RDB bytes of everything the server holds now.
-pub fn snapshot(server: &Server) -> Vec<u8> {
+/// The RDB bytes of everything the server holds now; an error names a key
+/// whose value cannot be written yet (a stream).
+pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
     let compress = server.config.bool("rdbcompression");
     let checksum = server.config.bool("rdbchecksum");
     let policy = server.config.enum_name("maxmemory-policy");
@@ -53,10 +54,15 @@ pub fn snapshot(server: &Server) -> Vec<u8> {
                     }),
                 };
                 value.clear();
-                encode_value(&entry.value, &mut value, compress);
+                encode_value(&entry.value, &mut value, compress).map_err(|_| {
+                    format!(
+                        "Can't save key '{}': streams are not written to RDB files yet",
+                        String::from_utf8_lossy(entry.key())
+                    )
+                })?;
                 w.key(entry.key(), meta, &value);
             }
         }
     }
-    w.finish(checksum)
+    Ok(w.finish(checksum))
 }

@@ -332,8 +332,8 @@ pub fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
 pub enum Compare {
     /// Byte for byte.
     Exact,
-    /// Integers equal, or both positive and within 1% (at least 2 units):
-    /// TTLs measured a few milliseconds apart on the two servers.
+    /// Integers equal, or both non-negative and within 1% (at least 2
+    /// units), inside arrays too: times measured milliseconds apart.
     Approx,
     /// The elements of a top-level aggregate in any order (KEYS).
     Unordered,
@@ -370,8 +370,12 @@ fn frame_of(raw: &[u8]) -> Frame {
 
 fn approx_equal(a: &Frame, b: &Frame) -> bool {
     match (a, b) {
-        (Frame::Integer(x), Frame::Integer(y)) if *x > 0 && *y > 0 => {
+        (Frame::Integer(x), Frame::Integer(y)) if *x >= 0 && *y >= 0 => {
             x.abs_diff(*y) <= (x.max(y) / 100).max(2) as u64
+        }
+        // Times inside aggregates (XPENDING idle times) too.
+        (Frame::Array(xs), Frame::Array(ys)) => {
+            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| approx_equal(x, y))
         }
         _ => a == b,
     }

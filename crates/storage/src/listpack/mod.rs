@@ -70,6 +70,15 @@ impl Listpack {
         Listpack { buf, count: 0 }
     }
 
+    /// An empty listpack whose buffer has room for `bytes` bytes, so
+    /// appends up to that size never reallocate (Redis's `lpNew(capacity)`,
+    /// which stream blocks use to pre-allocate 4 KB).
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut lp = Listpack::new();
+        lp.buf.reserve_exact(bytes.saturating_sub(HDR_SIZE + 1));
+        lp
+    }
+
     /// Adopts listpack bytes from an untrusted source (RDB, RESTORE) after
     /// full validation (see [`validate`]); `None` when they are malformed.
     /// Never panics or reads outside `bytes`.

@@ -179,6 +179,8 @@ fn block_or(ctx: &mut Ctx, keys: &[&[u8]], deadline_ms: Option<i64>, on_deny: fn
         keys: keys.iter().map(|k| k.to_vec()).collect(),
         deadline_ms,
         kind: Kind::List,
+        wake_on_delete: false,
+        rewritten_args: None,
     });
 }
 

@@ -194,6 +194,8 @@ fn pop_or_block(
         keys: keys.iter().map(|k| k.to_vec()).collect(),
         deadline_ms,
         kind: Kind::ZSet,
+        wake_on_delete: false,
+        rewritten_args: None,
     });
     Ok(())
 }

@@ -80,8 +80,10 @@ pub mod types {
 /// Appends `value` as its RDB type byte and object body. `compress` is
 /// `rdbcompression`: strings (and uncompressed quicklist nodes, listpacks
 /// and intsets, which are written as strings) longer than 20 bytes are
-/// LZF-compressed when that saves space.
-pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) {
+/// LZF-compressed when that saves space. Streams have no RDB encoding
+/// here yet: they are refused (`RdbError::Unsupported`) rather than
+/// written wrongly, and nothing is appended.
+pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) -> Result<(), RdbError> {
     match value {
         Value::Int(n) => {
             out.push(types::STRING);
@@ -99,7 +101,9 @@ pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) {
         Value::Hash(h) => hash::encode(h, out, compress),
         Value::Set(s) => set::encode(s, out, compress),
         Value::ZSet(z) => zset::encode(z, out, compress),
+        Value::Stream(_) => return Err(RdbError::Unsupported),
     }
+    Ok(())
 }
 
 /// Reads the object body of RDB type `type_byte` from `r`, building the

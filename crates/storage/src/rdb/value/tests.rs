@@ -15,7 +15,7 @@ fn cfg() -> KeyspaceConfig {
 
 fn encode(v: &Value, compress: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    encode_value(v, &mut out, compress);
+    encode_value(v, &mut out, compress).expect("encodable");
     out
 }
 

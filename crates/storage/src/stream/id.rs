@@ -1,0 +1,85 @@
+//! [`StreamId`]: a stream entry ID, `<ms>-<seq>`, two unsigned 64-bit parts.
+
+use std::fmt;
+
+/// A stream entry ID. Ordered as the 128-bit number `ms:seq`, which is
+/// also the order of Redis's big-endian radix tree keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamId {
+    /// Milliseconds part.
+    pub ms: u64,
+    /// Sequence part.
+    pub seq: u64,
+}
+
+impl StreamId {
+    /// The smallest ID, `0-0` (also "no ID" for several stream fields).
+    pub const MIN: StreamId = StreamId { ms: 0, seq: 0 };
+    /// The largest ID, `18446744073709551615-18446744073709551615`.
+    pub const MAX: StreamId = StreamId {
+        ms: u64::MAX,
+        seq: u64::MAX,
+    };
+
+    /// An ID from its two parts.
+    pub const fn new(ms: u64, seq: u64) -> StreamId {
+        StreamId { ms, seq }
+    }
+
+    /// True for `0-0`.
+    pub fn is_zero(&self) -> bool {
+        *self == StreamId::MIN
+    }
+
+    /// The successor ID (Redis's `streamIncrID`); `None` past the largest.
+    pub fn next(self) -> Option<StreamId> {
+        if self.seq < u64::MAX {
+            Some(StreamId::new(self.ms, self.seq + 1))
+        } else if self.ms < u64::MAX {
+            Some(StreamId::new(self.ms + 1, 0))
+        } else {
+            None
+        }
+    }
+
+    /// The predecessor ID (Redis's `streamDecrID`); `None` before `0-0`.
+    pub fn prev(self) -> Option<StreamId> {
+        if self.seq > 0 {
+            Some(StreamId::new(self.ms, self.seq - 1))
+        } else if self.ms > 0 {
+            Some(StreamId::new(self.ms - 1, u64::MAX))
+        } else {
+            None
+        }
+    }
+
+    /// The `<ms>-<seq>` text replies carry.
+    pub fn to_bytes(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(41);
+        let mut b = itoa::Buffer::new();
+        out.extend_from_slice(b.format(self.ms).as_bytes());
+        out.push(b'-');
+        out.extend_from_slice(b.format(self.seq).as_bytes());
+        out
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.ms, self.seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn successor_and_predecessor_carry() {
+        assert_eq!(StreamId::new(1, u64::MAX).next(), Some(StreamId::new(2, 0)));
+        assert_eq!(StreamId::MAX.next(), None);
+        assert_eq!(StreamId::new(2, 0).prev(), Some(StreamId::new(1, u64::MAX)));
+        assert_eq!(StreamId::MIN.prev(), None);
+        assert_eq!(StreamId::new(5, 7).to_bytes(), b"5-7");
+    }
+}
