@@ -24,6 +24,11 @@ pub struct Settings {
     /// `hll-sparse-max-bytes`: the size past which a sparse HyperLogLog
     /// becomes dense.
     pub hll_sparse_max_bytes: usize,
+    /// `rdbcompression`: DUMP compresses long strings with LZF.
+    pub rdb_compression: bool,
+    /// `DEBUG SET-SKIP-CHECKSUM-VALIDATION`: RESTORE ignores the payload's
+    /// CRC-64 (the RDB version is still checked).
+    pub skip_checksum_validation: bool,
 }
 
 impl Default for Settings {
@@ -34,6 +39,8 @@ impl Default for Settings {
             lazyfree_lazy_user_flush: false,
             shared_integers: true,
             hll_sparse_max_bytes: lodestone_storage::hll::DEFAULT_SPARSE_MAX_BYTES,
+            rdb_compression: true,
+            skip_checksum_validation: false,
         }
     }
 }

@@ -312,6 +312,14 @@ pub enum CmdError {
     RestorePolicy,
     /// A DUMP payload whose footer (RDB version, CRC-64) is wrong.
     BadDumpPayload,
+    /// A RESTORE payload whose value cannot be read.
+    BadDataFormat,
+    /// RESTORE with a negative TTL.
+    NegativeTtl,
+    /// RESTORE IDLETIME below zero.
+    NegativeIdletime,
+    /// RESTORE FREQ outside 0..=255.
+    FreqOutOfRange,
     /// FUNCTION LOAD option other than REPLACE; carries it.
     FunctionLoadOption(Vec<u8>),
     /// FUNCTION LOAD without code.
@@ -594,6 +602,10 @@ impl CmdError {
             LibraryNotFound => "ERR Library not found".into(),
             RestorePolicy => "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.".into(),
             BadDumpPayload => "ERR DUMP payload version or checksum are wrong".into(),
+            BadDataFormat => "ERR Bad data format".into(),
+            NegativeTtl => "ERR Invalid TTL value, must be >= 0".into(),
+            NegativeIdletime => "ERR Invalid IDLETIME value, must be >= 0".into(),
+            FreqOutOfRange => "ERR Invalid FREQ value, must be >= 0 and <= 255".into(),
             FunctionCodeMissing => "ERR Function code is missing".into(),
             FunctionListNoPattern => "ERR library name argument was not given".into(),
             Library(msg) => format!("ERR {msg}").into(),

@@ -35,6 +35,7 @@ pub fn handlers() -> impl Iterator<Item = (&'static str, Handler)> {
         family::geo::COMMANDS,
         family::hyperloglog::COMMANDS,
         family::bitmap::COMMANDS,
+        family::dump::COMMANDS,
     ]
     .into_iter()
     .flat_map(|list| list.iter().copied())

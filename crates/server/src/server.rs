@@ -300,6 +300,7 @@ impl Server {
         self.settings.lazyfree_lazy_user_del = c.bool("lazyfree-lazy-user-del");
         self.settings.lazyfree_lazy_user_flush = c.bool("lazyfree-lazy-user-flush");
         self.settings.hll_sparse_max_bytes = c.int("hll-sparse-max-bytes").max(0) as usize;
+        self.settings.rdb_compression = c.bool("rdbcompression");
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =
