@@ -3,3 +3,4 @@
 //! `crates/protocol/tests/fuzz_invariants.rs` checks the same ones on stable.
 
 pub mod checks;
+pub mod rdb_checks;

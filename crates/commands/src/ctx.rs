@@ -27,6 +27,11 @@ pub struct Settings {
     /// `stream-node-max-bytes` and `stream-node-max-entries`: when XADD
     /// opens a new block.
     pub stream_limits: lodestone_storage::stream::StreamLimits,
+    /// `rdbcompression`: DUMP compresses long strings with LZF.
+    pub rdb_compression: bool,
+    /// `DEBUG SET-SKIP-CHECKSUM-VALIDATION`: RESTORE ignores the payload's
+    /// CRC-64 (the RDB version is still checked).
+    pub skip_checksum_validation: bool,
 }
 
 impl Default for Settings {
@@ -38,6 +43,8 @@ impl Default for Settings {
             shared_integers: true,
             hll_sparse_max_bytes: lodestone_storage::hll::DEFAULT_SPARSE_MAX_BYTES,
             stream_limits: Default::default(),
+            rdb_compression: true,
+            skip_checksum_validation: false,
         }
     }
 }

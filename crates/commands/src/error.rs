@@ -308,6 +308,8 @@ pub enum CmdError {
     BusyFunction,
     /// SCRIPT KILL of a script that already wrote.
     Unkillable,
+    /// DUMP of a value with no RDB encoding yet (a stream).
+    NotSerializable,
     /// SAVE or BGSAVE while a BGSAVE runs.
     BackgroundSaveInProgress,
     /// A failure Redis reports with its bare `-ERR` (a failed SAVE).
@@ -326,6 +328,14 @@ pub enum CmdError {
     RestorePolicy,
     /// A DUMP payload whose footer (RDB version, CRC-64) is wrong.
     BadDumpPayload,
+    /// A RESTORE payload whose value cannot be read.
+    BadDataFormat,
+    /// RESTORE with a negative TTL.
+    NegativeTtl,
+    /// RESTORE IDLETIME below zero.
+    NegativeIdletime,
+    /// RESTORE FREQ outside 0..=255.
+    FreqOutOfRange,
     /// FUNCTION LOAD option other than REPLACE; carries it.
     FunctionLoadOption(Vec<u8>),
     /// FUNCTION LOAD without code.
@@ -766,6 +776,7 @@ impl CmdError {
             Unkillable => "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.".into(),
             Script(text) => String::from_utf8_lossy(text).into_owned().into(),
             BackgroundSaveInProgress => "ERR Background save already in progress".into(),
+            NotSerializable => "ERR this type of value cannot be serialized yet (streams)".into(),
             Failed => "ERR".into(),
             DebugReloadOption => "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into(),
             DebugReloadFailed => "ERR Error trying to load the RDB dump, check server logs.".into(),
@@ -774,6 +785,10 @@ impl CmdError {
             LibraryNotFound => "ERR Library not found".into(),
             RestorePolicy => "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.".into(),
             BadDumpPayload => "ERR DUMP payload version or checksum are wrong".into(),
+            BadDataFormat => "ERR Bad data format".into(),
+            NegativeTtl => "ERR Invalid TTL value, must be >= 0".into(),
+            NegativeIdletime => "ERR Invalid IDLETIME value, must be >= 0".into(),
+            FreqOutOfRange => "ERR Invalid FREQ value, must be >= 0 and <= 255".into(),
             FunctionCodeMissing => "ERR Function code is missing".into(),
             FunctionListNoPattern => "ERR library name argument was not given".into(),
             Library(msg) => format!("ERR {msg}").into(),

@@ -36,6 +36,7 @@ pub fn handlers() -> impl Iterator<Item = (&'static str, Handler)> {
         family::hyperloglog::COMMANDS,
         family::bitmap::COMMANDS,
         family::stream::COMMANDS,
+        family::dump::COMMANDS,
     ]
     .into_iter()
     .flat_map(|list| list.iter().copied())

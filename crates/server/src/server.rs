@@ -338,6 +338,7 @@ impl Server {
             node_max_bytes: c.int("stream-node-max-bytes").max(0) as usize,
             node_max_entries: c.int("stream-node-max-entries").max(0),
         };
+        self.settings.rdb_compression = c.bool("rdbcompression");
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =

@@ -2,6 +2,7 @@
 //! `t_string.c`, `db.c`, `object.c`.
 
 pub mod bitmap;
+pub mod dump;
 pub mod generic;
 pub mod geo;
 pub mod hash;

@@ -128,6 +128,10 @@ fn debug(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
             s.active_expire = atoi(args[2]) != 0;
             ok(s, key)
         }
+        ("set-skip-checksum-validation", 3) => {
+            s.settings.skip_checksum_validation = atoi(args[2]) != 0;
+            ok(s, key)
+        }
         ("quicklist-packed-threshold", 3) => {
             let size = std::str::from_utf8(args[2])
                 .ok()
@@ -236,6 +240,8 @@ fn help(s: &mut Server, key: usize) -> CmdResult {
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",
