@@ -17,7 +17,7 @@ mod rand48;
 pub mod run;
 pub mod shebang;
 mod trampoline;
-mod watch;
+pub(crate) mod watch;
 
 use crate::handlers::connection::REDIS_VERSION;
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
@@ -176,6 +176,8 @@ impl ScriptEngine {
             runs_since_gc: 0,
         })
         .and_then(|engine| {
+            run::install_bridge(&engine.lua)?;
+            watch::install(&engine.lua);
             // Setting up the sandbox leaves garbage behind.
             engine.lua.gc_collect()?;
             Ok(engine)

@@ -386,7 +386,12 @@ end
 -- Runs `f` with `args` under the error handler: (true, result) or
 -- (false, error table).
 function api.run(f, ...)
-    local n, args = select('#', ...), { ... }
+    local n = select('#', ...)
+    if n == 0 then
+        -- EVAL: KEYS and ARGV are globals; no closure to build.
+        return xpcall(f, on_error)
+    end
+    local args = { ... }
     return xpcall(function()
         return f(unpack(args, 1, n))
     end, on_error)

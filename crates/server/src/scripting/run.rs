@@ -22,7 +22,8 @@ use lodestone_commands::table::Resolved;
 use lodestone_protocol::frame;
 use lodestone_protocol::Reply;
 use mlua::{Function, Lua, Table, Value, Variadic};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
 
 /// Bridge operations, as the prelude numbers them.
 const OP_CALL: i64 = 1;
@@ -117,20 +118,16 @@ pub fn run_script(
         // FUNCTION STATS shows the FCALL that runs a busy function.
         command.iter().map(|a| a.to_vec()).collect()
     };
-    let result: mlua::Result<(bool, Value)> = lua.scope(|scope| {
-        let bridge = scope.create_function(|lua, (op, n, args): (i64, usize, Table)| {
-            bridge_op(&run, lua, op, bridge_args(n, &args)?)
-        })?;
-        let key = BRIDGE_KEY.to_str().unwrap_or_default();
-        lua.set_named_registry_value(key, bridge)?;
+    let result: mlua::Result<(bool, Value)> = {
+        let _current = CurrentRun::enter(&run);
         let mut check = || busy_verdict(&run, name, &busy_command, started);
         let mut check: &mut Check = &mut check;
-        let watch = busy_check.then(|| Watch::start(lua, &mut check));
+        let watch = busy_check.then(|| Watch::start(&mut check));
         let result = engine.runner.call((func.clone(), args));
         drop(watch);
-        lua.set_named_registry_value(key, Value::Nil)?;
+        super::watch::settle(lua);
         result
-    });
+    };
     let Run { server, state } = run.into_inner();
     server.in_script = false;
     server.busy_script = None;
@@ -152,6 +149,52 @@ pub fn run_script(
         return Ok(Outcome::Replied);
     }
     Ok(error_outcome(&value, name))
+}
+
+thread_local! {
+    /// The run in progress (a `*const RefCell<Run>`), or null: what the
+    /// interpreter's one bridge function dispatches to.
+    static CURRENT_RUN: Cell<*const c_void> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes a run the bridge's target while alive (restoring the previous
+/// one on drop, also when unwinding).
+struct CurrentRun {
+    previous: *const c_void,
+}
+
+impl CurrentRun {
+    fn enter(run: &RefCell<Run>) -> CurrentRun {
+        let ptr = run as *const RefCell<Run> as *const c_void;
+        CurrentRun {
+            previous: CURRENT_RUN.with(|c| c.replace(ptr)),
+        }
+    }
+}
+
+impl Drop for CurrentRun {
+    fn drop(&mut self) {
+        CURRENT_RUN.with(|c| c.set(self.previous));
+    }
+}
+
+/// Registers the interpreter's bridge once (see `trampoline.rs`): it
+/// serves the run in progress, so a script run creates no Rust callback
+/// of its own.
+pub(crate) fn install_bridge(lua: &Lua) -> mlua::Result<()> {
+    let bridge = lua.create_function(|lua, (op, n, args): (i64, usize, Table)| {
+        let ptr = CURRENT_RUN.with(Cell::get);
+        if ptr.is_null() {
+            let err = error_table(lua, b"the redis API is only usable while a script runs")?;
+            return Ok((Value::Table(err), true));
+        }
+        // SAFETY: CURRENT_RUN is non-null only while the `CurrentRun`
+        // guard of a live `run_script` frame exists, and that frame owns
+        // the `RefCell<Run>` it points to; borrows go through the RefCell.
+        let run = unsafe { &*(ptr as *const RefCell<Run<'static>>) };
+        bridge_op(run, lua, op, bridge_args(n, &args)?)
+    })?;
+    lua.set_named_registry_value(BRIDGE_KEY.to_str().unwrap_or_default(), bridge)
 }
 
 /// The `n` arguments a trampoline packed into `args` (nils included).

@@ -9,8 +9,10 @@
 //!   the hook also fires on every line, as Redis's does, so a script that
 //!   catches the error with `pcall` in a loop is stopped anyway.
 //!
-//! The hook finds the run through a thread-local pointer that exists only
-//! while [`Watch`] is alive.
+//! The hook stays installed for the interpreter's life and finds the run
+//! through a thread-local pointer that is set only while a [`Watch`] is
+//! alive (between runs it returns at once), so starting a run costs no
+//! call into Lua.
 
 use super::busy::{HookVerdict, HOOK_INSTRUCTIONS};
 use mlua::ffi;
@@ -26,26 +28,42 @@ thread_local! {
     static CURRENT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-/// Watches the scripts of `lua` while alive; dropping it removes the hook.
-pub struct Watch<'l> {
-    lua: &'l mlua::Lua,
+thread_local! {
+    /// The hook raised on every line since the last run (after a kill):
+    /// the main thread's mask goes back to counts when the run ends.
+    static ESCALATED: Cell<bool> = const { Cell::new(false) };
 }
 
-impl<'l> Watch<'l> {
-    /// Installs the hook on `lua`'s main thread, calling `check`. `check`
-    /// must outlive the returned guard (the caller keeps both on its
-    /// stack, the guard declared after the check).
-    pub fn start(lua: &'l mlua::Lua, check: &mut &mut Check<'_>) -> Watch<'l> {
+/// Installs the hook on `lua`'s main thread for good (it does nothing
+/// between runs); called when the interpreter is created and after
+/// anything replaced it (the FUNCTION LOAD timeout hook).
+pub fn install(lua: &mlua::Lua) {
+    set_mask(lua, ffi::LUA_MASKCOUNT);
+}
+
+/// Points the hook at a run's check while alive.
+pub struct Watch(());
+
+impl Watch {
+    /// Makes the hook call `check`, which must outlive the returned guard
+    /// (the caller keeps both on its stack, the guard declared after).
+    pub fn start(check: &mut &mut Check<'_>) -> Watch {
         CURRENT.with(|c| c.set(check as *mut &mut Check<'_> as *mut c_void));
-        set_mask(lua, ffi::LUA_MASKCOUNT);
-        Watch { lua }
+        Watch(())
     }
 }
 
-impl Drop for Watch<'_> {
+impl Drop for Watch {
     fn drop(&mut self) {
-        set_mask(self.lua, 0);
         CURRENT.with(|c| c.set(std::ptr::null_mut()));
+    }
+}
+
+/// Restores count-only events on the main thread after a run that was
+/// killed (the hook had switched to line events).
+pub fn settle(lua: &mlua::Lua) {
+    if ESCALATED.with(|e| e.replace(false)) {
+        set_mask(lua, ffi::LUA_MASKCOUNT);
     }
 }
 
@@ -93,6 +111,7 @@ unsafe extern "C-unwind" fn hook(state: *mut ffi::lua_State, ar: *mut ffi::lua_D
     // SAFETY: `state` is the running thread; the pushes keep the stack
     // balanced (one table left for lua_error), and no Rust value with a
     // destructor is alive here when lua_error longjmps.
+    ESCALATED.with(|e| e.set(true));
     unsafe {
         ffi::lua_sethook(
             state,

@@ -85,12 +85,15 @@ pub fn compile(
             Ok((Value::Table(err), true))
         })?;
         let key = BRIDGE_KEY.to_str().unwrap_or_default();
+        let runs_bridge: Value = lua.named_registry_value(key)?;
         lua.set_named_registry_value(key, bridge)?;
         let result = engine.load_library.call(body);
-        lua.set_named_registry_value(key, Value::Nil)?;
+        lua.set_named_registry_value(key, runs_bridge)?;
         result
     });
     lua.remove_hook();
+    // The timeout hook replaced the script watch hook.
+    crate::scripting::watch::install(lua);
     let (regs, err) = result.map_err(|e| e.to_string())?;
     if timed_out.get() {
         return Err("Error registering functions: ERR FUNCTION LOAD timeout".into());
