@@ -393,6 +393,9 @@ impl Server {
             self.block_client(key, id, args, req);
             return;
         }
+        if dirty_before.is_some() {
+            self.record_expiry_deletions(false);
+        }
         if dirty_before.is_some_and(|before| before != self.dirty_total()) {
             match rewrite {
                 None => self.effects.record(db, args, self.effect_targets),
@@ -443,6 +446,25 @@ impl Server {
             self.effects.end_unit(!arbitrary_keys);
             self.feed_replicas();
             self.serve_ready_keys();
+        }
+    }
+
+    /// Adds the keys expiry deleted since the last call to the current
+    /// execution unit, as DEL (UNLINK with `lazyfree-lazy-expire`), to
+    /// every consumer whatever the script's targets (Redis's
+    /// `propagateDeletion`). With `each_alone` (the active expiry cycle)
+    /// every deletion is a unit of its own, never wrapped in MULTI/EXEC.
+    pub(crate) fn record_expiry_deletions(&mut self, each_alone: bool) {
+        for ks in self.engine.shards_mut() {
+            let lazy = ks.config.lazyfree_lazy_expire;
+            for (db, key) in ks.take_expired() {
+                let del: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+                self.effects
+                    .record(db, &[del, &key], crate::propagate::TARGET_ALL);
+                if each_alone {
+                    self.effects.end_unit(false);
+                }
+            }
         }
     }
 

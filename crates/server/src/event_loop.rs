@@ -438,6 +438,16 @@ impl Server {
         }
     }
 
+    /// Propagates the keys an active expiry cycle deleted, each DEL a unit
+    /// of its own (never wrapped in MULTI/EXEC), as Redis does.
+    fn propagate_active_expiry(&mut self) {
+        if !self.effects.active() {
+            return;
+        }
+        self.record_expiry_deletions(true);
+        self.feed_replicas();
+    }
+
     /// Work done after handling events and before waiting again.
     fn before_sleep(&mut self) {
         self.expire_blocked_clients();
@@ -448,6 +458,7 @@ impl Server {
             for ks in self.engine.shards_mut() {
                 ks.active_expire_cycle(CycleKind::Fast, now, hz);
             }
+            self.propagate_active_expiry();
             self.publish_keyspace_notifications();
         }
         self.flush_pending_writes(None);
@@ -521,6 +532,7 @@ impl Server {
             for ks in self.engine.shards_mut() {
                 ks.active_expire_cycle(CycleKind::Slow, now, hz);
             }
+            self.propagate_active_expiry();
         }
         if self.rt.active_rehashing {
             for ks in self.engine.shards_mut() {

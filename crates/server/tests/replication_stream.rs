@@ -151,3 +151,31 @@ fn pops_are_propagated_as_plain_removals() {
     assert_eq!(command(&mut replica), vec!["zpopmin", "z", "2"]);
     assert_eq!(command(&mut replica), vec!["set", "k", "v"]);
 }
+
+/// A key that expires is deleted on replicas by a DEL in the stream:
+/// before the command that found it expired (lazy expiry; a read command
+/// itself is not sent), or on its own (active expiry).
+#[test]
+fn expiry_deletions_are_propagated_as_del() {
+    let server = start_lodestone(&["--enable-debug-command", "yes"]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    c.cmd(&["SET", "a", "1", "PX", "1"]);
+    c.cmd(&["SET", "b", "1", "PX", "1"]);
+    let mut replica = Conn::connect(server.port);
+    common::send(&mut replica, &["SYNC"]);
+    read_snapshot(&mut replica);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    c.cmd(&["GET", "a"]);
+    c.cmd(&["SET", "b", "2"]);
+    assert_eq!(command(&mut replica), vec!["select", "0"]);
+    assert_eq!(command(&mut replica), vec!["del", "a"]);
+    assert_eq!(command(&mut replica), vec!["multi"]);
+    assert_eq!(command(&mut replica), vec!["del", "b"]);
+    assert_eq!(command(&mut replica), vec!["set", "b", "2"]);
+    assert_eq!(command(&mut replica), vec!["exec"]);
+    c.cmd(&["SET", "c", "1", "PX", "1"]);
+    assert_eq!(command(&mut replica)[..4], ["set", "c", "1", "pxat"]);
+    c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    assert_eq!(command(&mut replica), vec!["del", "c"]);
+}

@@ -150,6 +150,10 @@ pub struct Keyspace {
     pub config: KeyspaceConfig,
     /// Counters for `INFO`.
     pub stats: KeyspaceStats,
+    /// Whether expiry deletions are logged (see `set_record_expired`).
+    record_expired: bool,
+    /// Expiry deletions not yet taken.
+    expired_log: Vec<(usize, Vec<u8>)>,
     /// Number of changes since the last save (Redis's `server.dirty`).
     pub dirty: u64,
     now_ms: i64,
@@ -178,6 +182,8 @@ impl Keyspace {
             dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
             config: KeyspaceConfig::default(),
             stats: KeyspaceStats::default(),
+            record_expired: false,
+            expired_log: Vec::new(),
             dirty: 0,
             now_ms: 0,
             lru_clock: 0,
@@ -324,7 +330,22 @@ impl Keyspace {
             self.stats.expired_keys += 1;
             self.notify(notify::EXPIRED, "expired", db, key);
             self.watch.touch(db, key, false);
+            if self.record_expired {
+                self.expired_log.push((db, key.to_vec()));
+            }
         }
+    }
+
+    /// Records expiry deletions for [`Self::take_expired`] from now on
+    /// (when the server propagates writes): replicas and the AOF learn of
+    /// an expiry as a DEL, since they never expire keys themselves.
+    pub fn set_record_expired(&mut self, on: bool) {
+        self.record_expired = on;
+    }
+
+    /// The keys deleted by expiry since the last call, with their database.
+    pub fn take_expired(&mut self) -> Vec<(usize, Vec<u8>)> {
+        std::mem::take(&mut self.expired_log)
     }
 
     /// Looks a key up for reading; `None` when absent or expired.

@@ -48,6 +48,9 @@ impl Server {
                     selected.clone(),
                 )));
             self.replica_feed = Some((buffer, selected));
+            for ks in self.engine.shards_mut() {
+                ks.set_record_expired(true);
+            }
         }
         if let Some((_, selected)) = &self.replica_feed {
             *selected.borrow_mut() = None;
