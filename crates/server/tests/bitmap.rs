@@ -11,27 +11,8 @@
 
 mod common;
 
-use common::{differential_script, start_lodestone, start_redis, Conn, ServerProcess};
+use common::{differential_script, start_lodestone, start_pair, Conn, Pair};
 use lodestone_protocol::frame::Frame;
-
-/// A Lodestone and a redis-server with one connection to each.
-struct Pair {
-    ours: Conn,
-    oracle: Conn,
-    servers: (ServerProcess, ServerProcess),
-}
-
-/// Starts both servers, or `None` (with a printed SKIPPED reason) when
-/// redis-server is not installed.
-fn pair() -> Option<Pair> {
-    let redis = start_redis(&[])?;
-    let ours = start_lodestone(&[]);
-    Some(Pair {
-        ours: Conn::connect(ours.port),
-        oracle: Conn::connect(redis.port),
-        servers: (ours, redis),
-    })
-}
 
 fn show(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
@@ -66,8 +47,8 @@ impl Pair {
     /// Another connection to each server.
     fn second(&self) -> (Conn, Conn) {
         (
-            Conn::connect(self.servers.0.port),
-            Conn::connect(self.servers.1.port),
+            Conn::connect(self.lodestone.port),
+            Conn::connect(self.redis.port),
         )
     }
 }
@@ -658,7 +639,9 @@ fn pattern(len: usize, rng: &mut fastrand::Rng) -> Vec<u8> {
 /// word-at-a-time loops do the work), at ranges of every alignment.
 #[test]
 fn long_strings_match_redis() {
-    let Some(mut p) = pair() else { return };
+    let Some(mut p) = start_pair(&[], false) else {
+        return;
+    };
     let mut rng = fastrand::Rng::with_seed(0xB175);
     let lens = [1_048_576usize, 1_000_003, 777_777];
     for (i, len) in lens.iter().enumerate() {
@@ -726,7 +709,9 @@ fn drain_events(sub: &mut Conn, sentinel: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
 /// reads or failed writes.
 #[test]
 fn keyspace_events_match_redis() {
-    let Some(mut p) = pair() else { return };
+    let Some(mut p) = start_pair(&[], false) else {
+        return;
+    };
     p.same_str(&["CONFIG", "SET", "notify-keyspace-events", "KEg$n"]);
     let (mut sub_ours, mut sub_oracle) = p.second();
     for sub in [&mut sub_ours, &mut sub_oracle] {
@@ -780,7 +765,9 @@ fn keyspace_events_match_redis() {
 /// and no length leaves the transaction alone.
 #[test]
 fn watch_matches_redis() {
-    let Some(mut p) = pair() else { return };
+    let Some(mut p) = start_pair(&[], false) else {
+        return;
+    };
     let (mut other_ours, mut other_oracle) = p.second();
     p.same_str(&["SET", "w", "abc"]);
     let writes: &[&[&str]] = &[
@@ -832,7 +819,9 @@ fn changes(c: &mut Conn) -> i64 {
 /// changes something, by one per changing BITFIELD write, once per BITOP.
 #[test]
 fn dirty_counter_matches_redis() {
-    let Some(mut p) = pair() else { return };
+    let Some(mut p) = start_pair(&[], false) else {
+        return;
+    };
     let script: &[&[&str]] = &[
         &["SETBIT", "foo", "0", "0"],
         &["SETBIT", "foo", "0", "0"],
@@ -1051,11 +1040,9 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn run_random(seed: u64, steps: usize, resp3: bool) {
-    let Some(mut p) = pair() else { return };
-    if resp3 {
-        p.ours.cmd(&["HELLO", "3"]);
-        p.oracle.cmd(&["HELLO", "3"]);
-    }
+    let Some(mut p) = start_pair(&[], resp3) else {
+        return;
+    };
     eprintln!(
         "bitmap random: seed {seed}, {steps} steps, RESP{}",
         if resp3 { 3 } else { 2 }

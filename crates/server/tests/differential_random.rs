@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{assert_same_reply, start_lodestone, start_redis, Compare, Conn};
+use common::{assert_same_reply, start_pair, Compare, Pair};
 use lodestone_protocol::frame::{self, Frame};
 
 /// How a step's replies are checked.
@@ -1195,24 +1195,24 @@ fn null_or_bulk(raw: &[u8]) -> &'static str {
 
 /// Runs `steps` random commands from `seed` on a fresh pair of servers.
 fn run(seed: u64, steps: usize, resp3: bool) {
-    let Some(redis) = start_redis(&[]) else {
-        return;
-    };
     // Sets as in the 7.0 oracle, which has no listpack sets (see MEMBERS).
-    let server = start_lodestone(&[
+    let extra = [
         "--set-max-listpack-entries",
         "0",
         "--list-max-listpack-size",
         "4",
         "--list-compress-depth",
         "1",
-    ]);
-    let mut ours = Conn::connect(server.port);
-    let mut oracle = Conn::connect(redis.port);
-    if resp3 {
-        ours.cmd(&["HELLO", "3"]);
-        oracle.cmd(&["HELLO", "3"]);
-    }
+    ];
+    let Some(Pair {
+        mut ours,
+        mut oracle,
+        lodestone: _lodestone,
+        redis: _redis,
+    }) = start_pair(&extra, resp3)
+    else {
+        return;
+    };
     eprintln!(
         "differential_random: seed {seed}, {steps} steps, RESP{}",
         if resp3 { 3 } else { 2 }

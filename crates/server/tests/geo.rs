@@ -568,16 +568,15 @@ impl Draw {
 fn random_points_and_searches() {
     const LAT_MAX: f64 = 85.05112878;
     for resp3 in [false, true] {
-        let Some(redis) = start_redis(&[]) else {
+        let Some(common::Pair {
+            mut ours,
+            mut oracle,
+            lodestone: _lodestone,
+            redis: _redis,
+        }) = common::start_pair(&[], resp3)
+        else {
             return;
         };
-        let server = start_lodestone(&[]);
-        let mut ours = Conn::connect(server.port);
-        let mut oracle = Conn::connect(redis.port);
-        if resp3 {
-            ours.cmd(&["HELLO", "3"]);
-            oracle.cmd(&["HELLO", "3"]);
-        }
         let mut d = Draw(fastrand::Rng::with_seed(0x9e0 + u64::from(resp3)));
         let mut run = |args: Vec<String>, n: usize| {
             let args: Vec<Vec<u8>> = args.into_iter().map(String::into_bytes).collect();

@@ -482,24 +482,50 @@ pub fn assert_script(ours: &mut Conn, oracle: &mut Conn, script: &str) {
     }
 }
 
+/// A fresh Lodestone and redis-server with a connection to each: what
+/// every differential test starts from.
+pub struct Pair {
+    /// Connection to Lodestone.
+    pub ours: Conn,
+    /// Connection to redis-server.
+    pub oracle: Conn,
+    /// The Lodestone process.
+    pub lodestone: ServerProcess,
+    /// The redis-server process.
+    pub redis: ServerProcess,
+}
+
+/// Starts a pair (`ours_extra`: Lodestone's extra arguments), both
+/// connections switched to RESP3 when `resp3`; `None` with a printed
+/// SKIPPED reason when redis-server is missing.
+pub fn start_pair(ours_extra: &[&str], resp3: bool) -> Option<Pair> {
+    let redis = start_redis(&[])?;
+    let lodestone = start_lodestone(ours_extra);
+    let mut ours = Conn::connect(lodestone.port);
+    let mut oracle = Conn::connect(redis.port);
+    if resp3 {
+        // The HELLO replies differ (server name, version, id): not compared.
+        ours.cmd(&["HELLO", "3"]);
+        oracle.cmd(&["HELLO", "3"]);
+    }
+    Some(Pair {
+        ours,
+        oracle,
+        lodestone,
+        redis,
+    })
+}
+
 /// Starts a fresh Lodestone and redis-server pair for each protocol
 /// version (RESP2, then RESP3 after `HELLO 3`) and runs `script` on both.
 /// Prints a SKIPPED reason and returns when redis-server is missing.
 pub fn differential_script(script: &str) {
     for resp3 in [false, true] {
-        let Some(redis) = start_redis(&[]) else {
+        let Some(mut p) = start_pair(&[], resp3) else {
             return;
         };
-        let server = start_lodestone(&[]);
-        let mut ours = Conn::connect(server.port);
-        let mut oracle = Conn::connect(redis.port);
-        if resp3 {
-            // The HELLO replies differ (server name, version, id): not compared.
-            ours.cmd(&["HELLO", "3"]);
-            oracle.cmd(&["HELLO", "3"]);
-        }
         eprintln!("running script with RESP{}", if resp3 { 3 } else { 2 });
-        assert_script(&mut ours, &mut oracle, script);
+        assert_script(&mut p.ours, &mut p.oracle, script);
     }
 }
 
