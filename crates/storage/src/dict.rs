@@ -620,7 +620,16 @@ mod tests {
         }
         while d.rehash(100) {}
         assert_eq!(d.len(), 10);
-        assert!(d.bucket_count() <= 16, "table shrank: {}", d.bucket_count());
+        // The hash seed is random per process, so where the last shrink
+        // started varies; the policy guarantees only the minimum fill.
+        let buckets = d.bucket_count();
+        assert!(
+            buckets <= INITIAL_SIZE || d.len() * 100 / buckets >= MIN_FILL_PERCENT,
+            "table did not shrink: {} buckets for {} entries",
+            buckets,
+            d.len()
+        );
+        assert!(buckets < 10_000, "table shrank: {buckets}");
         assert_eq!(d.iter().count(), 10);
         assert!(d.insert(E(key(9_999), 7)).is_some());
         assert_eq!(d.get(&key(9_999)).unwrap().1, 7);
