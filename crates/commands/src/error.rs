@@ -286,6 +286,10 @@ pub enum CmdError {
     NoLatencySamples(String),
     /// MEMORY PURGE could not release the allocator's dirty pages.
     MemoryPurgeFailed,
+    /// MODULE LOAD/LOADEX: Lodestone loads no Redis modules.
+    ModuleLoadFailed,
+    /// MODULE UNLOAD of a name no loaded module has.
+    NoSuchModule,
     /// An error whose whole text, code included, the client chose (DEBUG
     /// ERROR); CR and LF are sent as spaces.
     Verbatim(String),
@@ -760,6 +764,10 @@ impl CmdError {
             InvalidKeyArgumentCount => "ERR Invalid number of arguments specified for command".into(),
             NoLatencySamples(event) => format!("ERR No samples available for event '{event}'").into(),
             MemoryPurgeFailed => "ERR Error purging dirty pages".into(),
+            ModuleLoadFailed => {
+                "ERR Error loading the extension. Please check the server logs.".into()
+            }
+            NoSuchModule => "ERR Error unloading module: no such module with that name".into(),
             // The writer strips one leading '-': keep the client's own.
             Verbatim(text) => format!("-{text}").into(),
             Conflict(text) => format!("ERR {text}").into(),

@@ -389,7 +389,11 @@ impl Server {
         self.call_depth -= 1;
         self.current_client = caller;
         if let Some(req) = block {
-            // Parked: statistics count the command when it completes.
+            // Parked: statistics count the command when it completes;
+            // MONITOR shows it now, once (not again when it is re-run).
+            if self.reprocess_deadline.is_none() {
+                self.feed_monitors_if_shown(key, id, args);
+            }
             self.block_client(key, id, args, req);
             return;
         }
@@ -495,11 +499,20 @@ impl Server {
             self.latency
                 .add_sample(event, self.now_ms / 1000, latency_ms as u64);
         }
+        if self.reprocess_deadline.is_none() {
+            self.feed_monitors_if_shown(key, id, args);
+        }
+        self.publish_keyspace_notifications();
+    }
+
+    /// Shows the command to MONITOR clients unless its flags hide it
+    /// (administrative and sensitive commands).
+    fn feed_monitors_if_shown(&mut self, key: usize, id: usize, args: &[&[u8]]) {
+        let cmd_flags = self.table.get(id).flags;
         if !self.monitors.is_empty() && cmd_flags & (cmdflags::SKIP_MONITOR | cmdflags::ADMIN) == 0
         {
             self.feed_monitors(key, args);
         }
-        self.publish_keyspace_notifications();
     }
 
     /// Marks the client for writing.

@@ -15,7 +15,7 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Token};
 use std::io::{self, ErrorKind, Write};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Tokens at or above this value are listeners and signals; below are clients.
 const LISTENER_BASE: usize = usize::MAX / 2;
@@ -455,9 +455,11 @@ impl Server {
         if self.active_expire {
             let now = unix_ms();
             let hz = self.rt.hz;
+            let started = Instant::now();
             for ks in self.engine.shards_mut() {
                 ks.active_expire_cycle(CycleKind::Fast, now, hz);
             }
+            self.latency_sample("expire-cycle", started);
             self.propagate_active_expiry();
             self.publish_keyspace_notifications();
         }
@@ -529,9 +531,11 @@ impl Server {
         self.stats.eventloop.sample(now);
         if self.active_expire {
             let hz = self.rt.hz;
+            let started = Instant::now();
             for ks in self.engine.shards_mut() {
                 ks.active_expire_cycle(CycleKind::Slow, now, hz);
             }
+            self.latency_sample("expire-cycle", started);
             self.propagate_active_expiry();
         }
         if self.rt.active_rehashing {

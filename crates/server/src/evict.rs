@@ -174,19 +174,6 @@ impl Server {
         result
     }
 
-    /// Records a LATENCY sample for `event` if it took long enough.
-    fn latency_sample(&mut self, event: &str, since: Instant) {
-        let threshold = self.rt.latency_threshold_ms;
-        if threshold <= 0 {
-            return;
-        }
-        let ms = since.elapsed().as_millis() as i64;
-        if ms >= threshold {
-            self.latency
-                .add_sample(event, self.now_ms / 1000, ms as u64);
-        }
-    }
-
     /// The event loop's share: keeps evicting while an earlier attempt ran
     /// out of time (Redis's `evictionTimeProc`).
     pub fn eviction_proc(&mut self) {

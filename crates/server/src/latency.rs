@@ -2,7 +2,9 @@
 //! worst latency per second over the last 160 samples, as Redis keeps it
 //! for LATENCY LATEST, HISTORY and DOCTOR.
 
+use crate::server::Server;
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
 
 /// Samples kept per event.
 pub const SAMPLES_PER_EVENT: usize = 160;
@@ -355,6 +357,23 @@ pub fn uses_huge_pages() -> bool {
                 .and_then(|n| n.parse::<u64>().ok())
                 .is_some_and(|n| n > 0)
         })
+}
+
+impl Server {
+    /// Records a sample for `event` (`expire-cycle`, `eviction-lazyfree`,
+    /// ...) when the work that began at `since` took at least
+    /// `latency-monitor-threshold` milliseconds.
+    pub(crate) fn latency_sample(&mut self, event: &str, since: Instant) {
+        let threshold = self.rt.latency_threshold_ms;
+        if threshold <= 0 {
+            return;
+        }
+        let ms = since.elapsed().as_millis() as i64;
+        if ms >= threshold {
+            self.latency
+                .add_sample(event, self.now_ms / 1000, ms as u64);
+        }
+    }
 }
 
 #[cfg(test)]

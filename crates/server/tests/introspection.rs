@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{assert_same_replies, bulk, err, start_lodestone, start_redis, Conn};
+use common::{
+    assert_same_replies, bulk, differential_script, err, send, simple, start_lodestone,
+    start_redis, wait_blocked, Conn,
+};
 use lodestone_protocol::frame::Frame;
 
 fn int(f: Frame) -> i64 {
@@ -382,4 +385,85 @@ fn memory_errors_match_redis() {
         vec!["MEMORY", "PURGE"],
     ];
     assert_same_replies(&mut a, &mut b, &script);
+}
+
+#[test]
+fn module_commands_match_redis() {
+    differential_script(
+        r#"
+        MODULE LIST
+        MODULE LIST extra
+        MODULE LOAD /nonexistent/module.so
+        MODULE LOADEX /nonexistent/module.so CONFIG a b ARGS x
+        MODULE UNLOAD nosuchmodule
+        MODULE UNLOAD
+        MODULE NOSUCH
+        "#,
+    );
+    // Redis 7.2's HELP wording ("Print this help."), which 7.0 lacks.
+    let s = start_lodestone(&[]);
+    let mut c = Conn::connect(s.port);
+    let help = array(c.cmd(&["MODULE", "HELP"]));
+    assert_eq!(help.len(), 11);
+    assert_eq!(
+        help[0],
+        simple("MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+    );
+    assert_eq!(help[10], simple("    Print this help."));
+}
+
+#[test]
+fn active_expiry_of_a_big_key_is_a_latency_event() {
+    let s = start_lodestone(&["--latency-monitor-threshold", "1"]);
+    let mut c = Conn::connect(s.port);
+    // Freeing a 300k-member set takes well over a millisecond.
+    c.cmd(&[
+        "EVAL",
+        "for i = 1, 300000 do redis.call('sadd', KEYS[1], i) end",
+        "1",
+        "big",
+    ]);
+    c.cmd(&["LATENCY", "RESET"]);
+    c.cmd(&["PEXPIRE", "big", "1"]);
+    for _ in 0..500 {
+        if c.cmd(&["DBSIZE"]) == Frame::Integer(0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(c.cmd(&["DBSIZE"]), Frame::Integer(0));
+    let latest = array(c.cmd(&["LATENCY", "LATEST"]));
+    let events: Vec<Frame> = latest.into_iter().map(|e| array(e)[0].clone()).collect();
+    assert!(events.contains(&bulk("expire-cycle")), "{events:?}");
+}
+
+#[test]
+fn monitor_shows_a_blocked_command_once_when_it_arrives() {
+    let s = start_lodestone(&[]);
+    let mut monitor = Conn::connect(s.port);
+    assert_eq!(monitor.cmd(&["MONITOR"]), simple("OK"));
+    let mut blocked = Conn::connect(s.port);
+    let mut c = Conn::connect(s.port);
+    send(&mut blocked, &["BLPOP", "mylist", "0"]);
+    wait_blocked(&mut c, 1);
+    c.cmd(&["LPUSH", "mylist", "1"]);
+    c.cmd(&["LPUSH", "mylist", "2"]);
+    let mut shown = Vec::new();
+    loop {
+        let Frame::Simple(line) = monitor.read() else {
+            panic!("MONITOR sends status lines");
+        };
+        let line = String::from_utf8_lossy(&line).into_owned();
+        if line.contains("\"INFO\"") {
+            continue;
+        }
+        let done = line.contains("\"2\"");
+        shown.push(line);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(shown[0].contains(r#""BLPOP" "mylist" "0""#), "{shown:?}");
+    assert!(shown[1].contains(r#""LPUSH" "mylist" "1""#), "{shown:?}");
 }

@@ -11,6 +11,7 @@ pub mod function;
 pub mod info;
 pub mod latency;
 pub mod memory;
+pub mod module;
 pub mod monitor;
 pub mod multi;
 pub mod persistence;
@@ -57,6 +58,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         slowlog::COMMANDS,
         latency::COMMANDS,
         memory::COMMANDS,
+        module::COMMANDS,
         persistence::COMMANDS,
         replication::COMMANDS,
     ] {
