@@ -286,6 +286,8 @@ pub enum CmdError {
     NoLatencySamples(String),
     /// MEMORY PURGE could not release the allocator's dirty pages.
     MemoryPurgeFailed,
+    /// A cluster command on a server not running in cluster mode.
+    ClusterDisabled,
     /// MODULE LOAD/LOADEX: Lodestone loads no Redis modules.
     ModuleLoadFailed,
     /// MODULE UNLOAD of a name no loaded module has.
@@ -764,6 +766,7 @@ impl CmdError {
             InvalidKeyArgumentCount => "ERR Invalid number of arguments specified for command".into(),
             NoLatencySamples(event) => format!("ERR No samples available for event '{event}'").into(),
             MemoryPurgeFailed => "ERR Error purging dirty pages".into(),
+            ClusterDisabled => "ERR This instance has cluster support disabled".into(),
             ModuleLoadFailed => {
                 "ERR Error loading the extension. Please check the server logs.".into()
             }

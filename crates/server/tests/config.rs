@@ -821,6 +821,8 @@ fn startup_errors() {
     assert!(e.contains(">>> 'port \"6379\" \"6380\"'"), "{e}");
     let e = run(&["--maxmemory", "lots"]);
     assert!(e.contains("argument must be a memory value"), "{e}");
+    let e = run(&["--cluster-enabled", "yes"]);
+    assert!(e.contains("does not support cluster mode yet"), "{e}");
     let e = run(&["/no/such/file.conf"]);
     assert!(
         e.contains("Fatal error, can't open config file '/no/such/file.conf'"),

@@ -467,3 +467,23 @@ fn monitor_shows_a_blocked_command_once_when_it_arrives() {
     assert!(shown[0].contains(r#""BLPOP" "mylist" "0""#), "{shown:?}");
     assert!(shown[1].contains(r#""LPUSH" "mylist" "1""#), "{shown:?}");
 }
+
+#[test]
+fn cluster_commands_answer_as_a_non_cluster_redis() {
+    differential_script(
+        r#"
+        CLUSTER INFO
+        CLUSTER HELP
+        CLUSTER KEYSLOT foo
+        CLUSTER NODES
+        CLUSTER SLOTS
+        CLUSTER SHARDS
+        CLUSTER MYID
+        ASKING
+        READONLY
+        READWRITE
+        CLUSTER
+        CLUSTER NOSUCH
+        "#,
+    );
+}

@@ -190,15 +190,12 @@ impl Config {
             }
         }
         if self.bool("cluster-enabled") {
-            if !self.str("replicaof").is_empty() {
-                return Err(fatal(
-                    None,
-                    "replicaof directive not allowed in cluster mode",
-                ));
-            }
-            if let Some(i) = self.lookup("databases") {
-                self.values[i] = Val::Num(1);
-            }
+            // Accepting it would leave clients believing they talk to a
+            // cluster node; the cluster bus and slots are not built yet.
+            return Err(fatal(
+                None,
+                "cluster-enabled yes: Lodestone does not support cluster mode yet",
+            ));
         }
         if let Some(i) = self.lookup("hz") {
             if let Val::Num(hz) = self.values[i] {

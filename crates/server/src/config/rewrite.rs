@@ -159,7 +159,7 @@ fn format_memory(bytes: u64) -> String {
 }
 
 /// Rewrites one parameter.
-fn rewrite_param(state: &mut State, config: &Config, def: &ParamDef, v: &Val) {
+fn rewrite_param(state: &mut State, def: &ParamDef, v: &Val) {
     let name = def.name;
     let is_default = *v == value::default_of(def);
     match (&def.kind, v) {
@@ -197,13 +197,13 @@ fn rewrite_param(state: &mut State, config: &Config, def: &ParamDef, v: &Val) {
             };
             state.rewrite_line(name, line, force);
         }
-        (Kind::Special, Val::Special(s)) => rewrite_special(state, config, name, s),
+        (Kind::Special, Val::Special(s)) => rewrite_special(state, name, s),
         _ => state.mark(name),
     }
 }
 
 /// Rewrites a parameter with its own syntax.
-fn rewrite_special(state: &mut State, config: &Config, name: &str, text: &str) {
+fn rewrite_special(state: &mut State, name: &str, text: &str) {
     match name {
         "dir" => {
             // The directory actually in use, always written.
@@ -258,7 +258,7 @@ fn rewrite_special(state: &mut State, config: &Config, name: &str, text: &str) {
             }
         }
         "replicaof" => {
-            if text.is_empty() || config.bool("cluster-enabled") {
+            if text.is_empty() {
                 state.mark(name);
             } else {
                 state.rewrite_line(name, format!("{name} {text}"), true);
@@ -288,7 +288,7 @@ pub fn rewritten_content(old: &str, config: &Config, force_all: bool) -> String 
     let mut state = State::from_old(old, config);
     state.force_all = force_all;
     for (i, def) in params::PARAMS.iter().enumerate() {
-        rewrite_param(&mut state, config, def, config.value(i));
+        rewrite_param(&mut state, def, config.value(i));
     }
     state.content()
 }

@@ -3,6 +3,7 @@
 //! configuration. Each module is one family, like `commands`' families.
 
 pub mod client;
+pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod connection;
@@ -52,6 +53,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         shutdown::COMMANDS,
         function::COMMANDS,
         client::COMMANDS,
+        cluster::COMMANDS,
         info::COMMANDS,
         command::COMMANDS,
         debug::COMMANDS,
