@@ -124,8 +124,13 @@ pub struct Client {
     pub pending_write: bool,
     /// Selected database.
     pub db: usize,
-    /// Protocol version (2 or 3).
+    /// Protocol version (2 or 3) replies are being written in: a script
+    /// running on the client's behalf switches it to its own
+    /// (`redis.setresp`) for the replies of `redis.call`.
     pub resp: u8,
+    /// The client's own protocol while a script has switched `resp`;
+    /// push messages for the client are written in it.
+    pub resp_outside_script: Option<u8>,
     /// CLIENT SETNAME.
     pub name: Option<Vec<u8>>,
     /// CLIENT SETINFO LIB-NAME.
@@ -166,8 +171,9 @@ pub struct Client {
     pub running_input: (usize, usize),
     /// Blocking-command state while blocked.
     pub blocked: Option<Blocked>,
-    /// Push data produced while this client's own command runs with
-    /// replies off; appended to `out` once the command's reply is dropped.
+    /// Push messages for this client produced while its own command runs
+    /// (and any push while its replies are off); appended to `out` after
+    /// the reply of its top-level command.
     pub set_aside_pushes: Vec<u8>,
 }
 
@@ -214,6 +220,7 @@ impl Client {
             running_input: (0, 0),
             blocked: None,
             set_aside_pushes: Vec::new(),
+            resp_outside_script: None,
         }
     }
 

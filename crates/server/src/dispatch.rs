@@ -434,7 +434,8 @@ impl Server {
             if !c.replies_enabled() {
                 c.out.truncate(out_mark.max(c.out_sent));
             }
-            if !c.set_aside_pushes.is_empty() {
+            // Messages for the client itself follow its top-level reply.
+            if self.call_depth == 0 && !c.set_aside_pushes.is_empty() {
                 let pushes = std::mem::take(&mut c.set_aside_pushes);
                 c.out.extend_from_slice(&pushes);
             }

@@ -36,6 +36,17 @@ pub struct PubSub {
     pub compiled: PatternCache,
 }
 
+/// Commands whose reply is a push frame (the subscription confirmations),
+/// Redis's `cmdHasPushAsReply`.
+const PUSH_AS_REPLY: &[&str] = &[
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "ssubscribe",
+    "sunsubscribe",
+];
+
 impl PubSub {
     /// The table for a kind of subscription.
     pub fn table(&mut self, kind: Kind) -> &mut HashMap<Vec<u8>, Vec<usize>> {
@@ -128,16 +139,24 @@ impl Server {
     }
 
     /// Writes out-of-band data (Pub/Sub messages and (un)subscribe
-    /// confirmations) to a client. Such data reaches the client even under
-    /// CLIENT REPLY OFF/SKIP: for the client whose command is running it is
-    /// set aside and appended after that command's reply is dropped.
+    /// confirmations) to a client. For the client whose command is running,
+    /// a message is set aside and appended after the reply of its
+    /// top-level command (so a transaction's or script's reply is never
+    /// interleaved with messages it published to itself), as Redis 7.2
+    /// does; the (un)subscribe commands' confirmations are their replies
+    /// and go out in place. Set-aside data also reaches the client under
+    /// CLIENT REPLY OFF/SKIP, when the reply itself is dropped.
     pub fn write_push(&mut self, key: usize, f: impl FnOnce(&mut Reply)) {
         let running = self.current_client == Some(key);
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
-        if running && !c.replies_enabled() {
-            f(&mut Reply::new(&mut c.set_aside_pushes, c.resp));
+        let push_is_reply = c
+            .last_cmd
+            .is_some_and(|id| PUSH_AS_REPLY.contains(&self.table.get(id).def.name));
+        if running && (!c.replies_enabled() || !push_is_reply) {
+            let resp = c.resp_outside_script.unwrap_or(c.resp);
+            f(&mut Reply::new(&mut c.set_aside_pushes, resp));
         } else {
             f(&mut Reply::new(&mut c.out, c.resp));
         }
