@@ -21,6 +21,9 @@
 #   SKIP_MEMORY=1       skip the memory datasets
 #   ONLY_DATASETS=REGEX load only the memory datasets whose name matches
 #   LODESTONE_BIN=PATH  the Lodestone binary (default target/release)
+#   SKIP_PERSISTENCE=1  skip the persistence measurements
+#   PERSIST_DATASETS="strings_1m hashes_100k zset_1m"  data set saved and
+#                       reloaded by the persistence measurements
 #
 # To add a benchmark row, append "NAME|redis-benchmark arguments" to ROWS
 # (a -t test or a custom command after the options). To add a memory
@@ -200,16 +203,24 @@ wait_ready() {
     exit 1
 }
 
-# start_server NAME BINARY PORT: starts a server, sets <NAME>_PID.
-start_server() {
+# launch_server NAME BINARY PORT [ARGS...]: starts a server (no persistence
+# unless ARGS say otherwise) in $WORK/NAME, sets <NAME>_PID; does not wait.
+launch_server() {
     local name=$1 bin=$2 port=$3
+    shift 3
     mkdir -p "$WORK/$name"
     "${PIN_SERVER[@]}" "$bin" --port "$port" --bind 127.0.0.1 --save '' \
-        --appendonly no --dir "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+        --appendonly no --dir "$WORK/$name" "$@" >>"$WORK/$name.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
     printf -v "${name}_PID" '%s' "$pid"
-    wait_ready "$port"
+}
+
+# start_server NAME BINARY PORT [ARGS...]: launch_server, then wait until
+# it answers.
+start_server() {
+    launch_server "$@"
+    wait_ready "$3"
 }
 
 # cpu_ticks PID: utime+stime of the process (all threads), in clock ticks.
@@ -324,3 +335,49 @@ for ds in "${DATASETS[@]}"; do
     redis-cli -p "$LODESTONE_PORT" FLUSHALL >/dev/null
     redis-cli -p "$REDIS_PORT" FLUSHALL >/dev/null
 done
+
+# Persistence: the same data set (PERSIST_DATASETS, loaded together) in
+# both servers; SAVE's duration (wall clock of the command), the RDB file's
+# size, and the time from starting the server on that file until it
+# answers PING with PONG (Redis and Lodestone answer -LOADING before).
+if [ -z "${SKIP_PERSISTENCE:-}" ]; then
+    echo
+    PERSIST_DATASETS=${PERSIST_DATASETS:-strings_1m hashes_100k zset_1m}
+    echo "persistence data set: $PERSIST_DATASETS"
+    : >"$WORK/persist.resp"
+    for ds in $PERSIST_DATASETS; do
+        "dataset_$ds" >>"$WORK/persist.resp"
+    done
+    ms_now() { date +%s%3N; }
+    declare -A save_ms=() rdb_bytes=() ready_ms=()
+    for server in LODESTONE REDIS; do
+        port_var=${server}_PORT
+        pid_var=${server}_PID
+        port=${!port_var}
+        pid=${!pid_var}
+        redis-cli -p "$port" FLUSHALL >/dev/null
+        redis-cli -p "$port" --pipe <"$WORK/persist.resp" >"$WORK/pipe.log" 2>&1 ||
+            { echo "bench: loading into $server failed:" >&2; cat "$WORK/pipe.log" >&2; exit 1; }
+        t0=$(ms_now)
+        redis-cli -p "$port" SAVE >/dev/null
+        save_ms[$server]=$(($(ms_now) - t0))
+        rdb_bytes[$server]=$(stat -c %s "$WORK/$server/dump.rdb")
+        kill "$pid"
+        wait "$pid" 2>/dev/null || true
+        if [ "$server" = LODESTONE ]; then bin=$LODESTONE_BIN; else bin=$(command -v "$REDIS_SERVER"); fi
+        t0=$(ms_now)
+        launch_server "$server" "$bin" "$port"
+        for _ in $(seq 1 60000); do
+            [ "$(redis-cli -p "$port" PING 2>/dev/null)" = "PONG" ] && break
+            sleep 0.01
+        done
+        ready_ms[$server]=$(($(ms_now) - t0))
+    done
+    printf '%-22s %14s %14s %8s\n' "persistence" "lodestone" "redis" "ratio"
+    printf '%-22s %14s %14s %8s\n' "SAVE (ms)" "${save_ms[LODESTONE]}" "${save_ms[REDIS]}" \
+        "$(ratio "${save_ms[LODESTONE]}" "${save_ms[REDIS]}")"
+    printf '%-22s %14s %14s %8s\n' "RDB size" "$(mib "${rdb_bytes[LODESTONE]}")" \
+        "$(mib "${rdb_bytes[REDIS]}")" "$(ratio "${rdb_bytes[LODESTONE]}" "${rdb_bytes[REDIS]}")"
+    printf '%-22s %14s %14s %8s\n' "restart to ready (ms)" "${ready_ms[LODESTONE]}" \
+        "${ready_ms[REDIS]}" "$(ratio "${ready_ms[LODESTONE]}" "${ready_ms[REDIS]}")"
+fi
