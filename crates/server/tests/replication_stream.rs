@@ -179,3 +179,47 @@ fn expiry_deletions_are_propagated_as_del() {
     c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
     assert_eq!(command(&mut replica), vec!["del", "c"]);
 }
+
+/// A data set holding streams can be synchronized: the snapshot carries
+/// each stream with its groups, consumers and pending entries (a server
+/// loading it shows the same XINFO STREAM FULL), and stream writes follow
+/// as commands.
+#[test]
+fn sync_snapshot_carries_streams() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["XADD", "s", "1-1", "f", "v", "g", "w"]);
+    c.cmd(&["XADD", "s", "1-2", "f", "x", "g", "y"]);
+    c.cmd(&["XGROUP", "CREATE", "s", "grp", "0"]);
+    c.cmd(&[
+        "XREADGROUP",
+        "GROUP",
+        "grp",
+        "alice",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "s",
+        ">",
+    ]);
+    c.cmd(&["XGROUP", "CREATE", "empty", "grp", "$", "MKSTREAM"]);
+    let full = |c: &mut Conn, key: &str| c.cmd(&["XINFO", "STREAM", key, "FULL"]);
+    let (s, empty) = (full(&mut c, "s"), full(&mut c, "empty"));
+    let mut replica = Conn::connect(server.port);
+    common::send(&mut replica, &["SYNC"]);
+    let rdb = read_snapshot(&mut replica);
+
+    let loader = start_lodestone(&["--enable-debug-command", "yes"]);
+    std::fs::write(loader.dir.join("dump.rdb"), &rdb).expect("write snapshot");
+    let mut l = Conn::connect(loader.port);
+    assert_eq!(
+        l.cmd(&["DEBUG", "RELOAD", "NOSAVE"]),
+        Frame::Simple(b"OK".to_vec())
+    );
+    assert_eq!(full(&mut l, "s"), s);
+    assert_eq!(full(&mut l, "empty"), empty);
+
+    c.cmd(&["XADD", "s", "2-0", "f", "z"]);
+    assert_eq!(command(&mut replica), vec!["select", "0"]);
+    assert_eq!(command(&mut replica), vec!["xadd", "s", "2-0", "f", "z"]);
+}

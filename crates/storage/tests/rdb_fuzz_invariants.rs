@@ -10,6 +10,7 @@ use lodestone_storage::hash::Hash;
 use lodestone_storage::list::{End, List};
 use lodestone_storage::rdb::encode_value;
 use lodestone_storage::set::Set;
+use lodestone_storage::stream::{Group, Stream, StreamId, StreamLimits};
 use lodestone_storage::zset::{AddFlags, ZSet};
 use lodestone_storage::Value;
 use rdb_checks::{config, rdb_value};
@@ -41,14 +42,38 @@ fn seeds() -> Vec<Vec<u8>> {
             }
             values.extend([Value::List(l), Value::Hash(h), Value::Set(s)]);
             values.extend([Value::Set(t), Value::ZSet(z)]);
+            values.push(Value::Stream(Box::new(stream(n as u64))));
         }
         for v in values {
             let mut b = vec![small as u8];
-            encode_value(&v, &mut b, true).expect("collections encode");
+            encode_value(&v, &mut b, true);
             out.push(b);
         }
     }
     out
+}
+
+/// A stream of `n` entries over blocks of 3, with a deletion and a group
+/// whose two consumers own pending entries.
+fn stream(n: u64) -> Stream {
+    let lim = StreamLimits {
+        node_max_bytes: 4096,
+        node_max_entries: 3,
+    };
+    let mut s = Stream::new();
+    for i in 1..=n {
+        let v = i.to_string();
+        s.append(StreamId::new(i, 0), &[b"f", v.as_bytes()], lim);
+    }
+    s.delete(StreamId::new(2, 0));
+    s.max_deleted_id = StreamId::new(2, 0);
+    let mut g = Group::new(StreamId::new(3, 0), 2);
+    g.create_consumer(b"a", 10);
+    g.create_consumer(b"b", 20);
+    g.deliver(StreamId::new(1, 0), b"a", 30);
+    g.deliver(StreamId::new(3, 0), b"b", 40);
+    s.groups.insert(b"g".to_vec(), g);
+    s
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn dump(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         return Ok(());
     };
     let mut payload = Vec::new();
-    encode_value(value, &mut payload, compress).map_err(|_| CmdError::NotSerializable)?;
+    encode_value(value, &mut payload, compress);
     seal_payload(&mut payload);
     ctx.out.bulk(&payload);
     Ok(())
