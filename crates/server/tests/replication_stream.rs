@@ -72,7 +72,8 @@ fn sync_streams_the_effects_of_writes() {
 
 /// Writes whose request would not replay the same effect are propagated
 /// as commands that do: absolute expire times, the INCRBYFLOAT result,
-/// DEL for GETDEL, PERSIST for GETEX PERSIST.
+/// DEL for GETDEL, PERSIST for GETEX PERSIST, DEL or UNLINK (per
+/// `lazyfree-lazy-server-del`) for a RESTORE REPLACE whose TTL has passed.
 #[test]
 fn writes_are_propagated_as_their_effects() {
     let server = start_lodestone(&[]);
@@ -88,6 +89,23 @@ fn writes_are_propagated_as_their_effects() {
     c.cmd(&["GETEX", "k", "EXAT", "1"]);
     c.cmd(&["GETDEL", "f"]);
     c.cmd(&["SET", "p", "v", "PXAT", "99999999999999"]);
+    let Frame::Bulk(payload) = c.cmd(&["DUMP", "p"]) else {
+        panic!("DUMP");
+    };
+    for (lazy, key) in [("no", "p"), ("yes", "k2")] {
+        c.cmd(&["CONFIG", "SET", "lazyfree-lazy-server-del", lazy]);
+        let args: [&[u8]; 6] = [
+            b"RESTORE",
+            key.as_bytes(),
+            b"1",
+            &payload,
+            b"REPLACE",
+            b"ABSTTL",
+        ];
+        c.cmd_bytes(&args);
+    }
+    // Nothing to replace: nothing happened.
+    c.cmd_bytes(&[b"RESTORE", b"gone", b"1", &payload, b"ABSTTL"]);
     let check = |cmd: Vec<String>, name: &str, fixed: &[&str]| {
         assert_eq!(cmd[0], name, "{cmd:?}");
         for (i, want) in fixed.iter().enumerate() {
@@ -111,6 +129,10 @@ fn writes_are_propagated_as_their_effects() {
         "set",
         &["p", "v", "pxat", "99999999999999"],
     );
+    assert_eq!(command(&mut replica), vec!["del", "p"]);
+    assert_eq!(command(&mut replica), vec!["unlink", "k2"]);
+    c.cmd(&["SET", "last", "1"]);
+    check(command(&mut replica), "set", &["last", "1"]);
 }
 
 /// Random and multi-key pops are propagated as the plain removals they

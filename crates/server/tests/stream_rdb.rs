@@ -133,6 +133,7 @@ const KEYS: &[&str] = &[
     "tombstones",
     "created",
     "123",
+    "lowered",
 ];
 
 /// Builds streams covering the encoding with explicit IDs: tombstones,
@@ -140,8 +141,9 @@ const KEYS: &[&str] = &[
 /// and approximate trimming, an emptied stream with a raised last ID, a
 /// block left with only tombstones, consumer groups with consumers,
 /// pending entries (delivery times fixed by XCLAIM TIME), read counters
-/// known and unknown, an empty stream made by XGROUP CREATE MKSTREAM, and
-/// names that RDB writes as integers.
+/// known and unknown, an empty stream made by XGROUP CREATE MKSTREAM,
+/// names that RDB writes as integers, and an entry appended behind a
+/// larger deleted one after XSETID lowered the last ID.
 fn build(c: &mut Conn) {
     run(c, &["CONFIG", "SET", "stream-node-max-entries", "4"]);
     for (id, fields) in [
@@ -273,6 +275,13 @@ fn build(c: &mut Conn) {
         c,
         &["XGROUP", "CREATE", "123", "999", "0-0", "ENTRIESREAD", "0"],
     );
+
+    run(c, &["XADD", "lowered", "1-1", "a", "b"]);
+    run(c, &["XADD", "lowered", "7-0", "a", "b"]);
+    run(c, &["XDEL", "lowered", "7-0"]);
+    run(c, &["XSETID", "lowered", "7-0", "MAXDELETEDID", "0-1"]);
+    run(c, &["XSETID", "lowered", "2-0"]);
+    run(c, &["XADD", "lowered", "3-0", "c", "d"]);
     run(c, &["CONFIG", "SET", "stream-node-max-entries", "100"]);
 }
 
@@ -412,6 +421,8 @@ fn more_writes(c: &mut Conn) {
     run(c, &["XADD", "emptied", "100-0", "x", "y"]);
     run(c, &["XADD", "tombstones", "8-0", "x", "y"]);
     run(c, &["XTRIM", "blocks", "MAXLEN", "20"]);
+    run(c, &["XDEL", "lowered", "3-0"]);
+    run(c, &["XADD", "lowered", "4-0", "e", "f"]);
 }
 
 /// A DUMP payload of every stream made by redis-server 7.0 (type 19)

@@ -11,9 +11,9 @@
 //!   leave one whose entries are all deleted, in Redis as here);
 //! - exactly `count + deleted` entries after it, each with flags 0 to 3
 //!   stored as a one-byte listpack integer (a tombstone rewrites them in
-//!   place and must not change their size), integer ID deltas, a non-negative field
-//!   count, its fields and values, and the `lp-count` its shape implies
-//!   (Redis's `streamValidateListpackIntegrity`);
+//!   place and must not change their size), integer ID deltas, a
+//!   non-negative field count, its fields and values, and the `lp-count`
+//!   its shape implies (Redis's `streamValidateListpackIntegrity`);
 //! - `count` live entries among them;
 //! - every entry at or above the block's master ID.
 //!

@@ -33,9 +33,10 @@ use super::types;
 use crate::rdb::{write_len, write_string, RdbError, Reader};
 use crate::stream::{Consumer, Group, Nack, Stream, StreamId};
 
-/// Least bytes of a block in the payload (a 16-byte key string and a
-/// listpack string): bounds the block count before looping on it.
-const MIN_BLOCK_BYTES: usize = 17 + 8;
+/// Least bytes of a block in the payload (a 16-byte key string, and a
+/// listpack string, which LZF may shrink to 4 bytes): bounds the block
+/// count before looping on it.
+const MIN_BLOCK_BYTES: usize = 17 + 4;
 /// Least bytes of a group (name, ID, PEL and consumer counts).
 const MIN_GROUP_BYTES: usize = 5;
 /// Least bytes of a group PEL entry (ID, time, count).

@@ -329,6 +329,41 @@ fn hand_made_bodies_load() {
     assert!(decode(&body(21, &[], &[0, 0, 0, 0, 0, 0, 0, 0], &[0])).is_ok());
     assert!(decode(&body(19, &[], &[0, 0, 0, 0, 0, 0, 0, 0], &[0])).is_ok());
     assert!(decode(&body(15, &[], &[0, 0, 0], &[0])).is_ok());
+    // 1-1, then 7-0 deleted, then 3-0 appended after XSETID lowered the
+    // last ID (Redis allows it once MAXDELETEDID lowered the deleted ID):
+    // a tombstone out of order is legal, a live entry is not.
+    let lowered = |third_ms: i64, third_seq: i64| {
+        block(&[
+            I(2),
+            I(1),
+            I(1),
+            S("a"),
+            I(0),
+            I(2),
+            I(0),
+            I(0),
+            S("b"),
+            I(4),
+            I(3),
+            I(6),
+            I(-1),
+            S("b"),
+            I(4),
+            I(2),
+            I(third_ms),
+            I(third_seq),
+            S("c"),
+            I(4),
+        ])
+    };
+    let meta = [2, 3, 0, 1, 1, 0, 1, 3];
+    let s = decode(&body(21, &[(key(1, 1), lowered(2, -1))], &meta, &[0])).unwrap();
+    assert_eq!(describe(&s)[1..], ["1-1 a=b", "3-0 a=c"]);
+    let mut edited = s.clone();
+    assert!(edited.delete(id(3, 0)));
+    assert_eq!(edited.len(), 1);
+    // The same with the third entry at 1-1 again: live IDs must increase.
+    assert!(decode(&body(21, &[(key(1, 1), lowered(0, 0))], &meta, &[0])).is_err());
 }
 
 /// Redis 5/6 streams lack the first and deleted IDs, entries added,
