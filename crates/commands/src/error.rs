@@ -314,8 +314,6 @@ pub enum CmdError {
     BusyFunction,
     /// SCRIPT KILL of a script that already wrote.
     Unkillable,
-    /// DUMP of a value with no RDB encoding yet (a stream).
-    NotSerializable,
     /// SAVE or BGSAVE while a BGSAVE runs.
     BackgroundSaveInProgress,
     /// A failure Redis reports with its bare `-ERR` (a failed SAVE).
@@ -787,7 +785,6 @@ impl CmdError {
             Unkillable => "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.".into(),
             Script(text) => String::from_utf8_lossy(text).into_owned().into(),
             BackgroundSaveInProgress => "ERR Background save already in progress".into(),
-            NotSerializable => "ERR this type of value cannot be serialized yet (streams)".into(),
             Failed => "ERR".into(),
             DebugReloadOption => "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into(),
             DebugReloadFailed => "ERR Error trying to load the RDB dump, check server logs.".into(),

@@ -72,6 +72,7 @@ fn contents(c: &mut Conn, key: &str) -> (String, Vec<Frame>) {
         "hash" => &[b"HGETALL"],
         "set" => &[b"SMEMBERS"],
         "zset" => &[b"ZRANGE", b"", b"0", b"-1", b"WITHSCORES"],
+        "stream" => &[b"XRANGE", b"", b"-", b"+"],
         other => panic!("unexpected type {other}"),
     };
     let mut args = read.to_vec();
@@ -488,7 +489,16 @@ fn corrupted_payloads_are_refused_like_redis() {
     call(&mut ours, &[b"HSET", b"h", b"a", b"1", b"b", b"two"]);
     call(&mut ours, &[b"SADD", b"s", b"1", b"2", b"300000"]);
     call(&mut ours, &[b"ZADD", b"z", b"1", b"a", b"2.5", b"b"]);
-    for key in ["l", "h", "s", "z"] {
+    for (id, v) in [(&b"1-1"[..], &b"x"[..]), (b"1-2", b"y"), (b"3-0", b"z")] {
+        call(&mut ours, &[b"XADD", b"x1", id, b"f", v, b"g", b"1"]);
+    }
+    call(&mut ours, &[b"XDEL", b"x1", b"1-2"]);
+    call(&mut ours, &[b"XGROUP", b"CREATE", b"x1", b"g", b"0"]);
+    call(
+        &mut ours,
+        &[b"XREADGROUP", b"GROUP", b"g", b"c", b"STREAMS", b"x1", b">"],
+    );
+    for key in ["l", "h", "s", "z", "x1"] {
         let p = dump(&mut ours, key);
         let body = &p[..p.len() - 10];
         let mut variants: Vec<Vec<u8>> = (1..body.len()).map(|n| body[..n].to_vec()).collect();

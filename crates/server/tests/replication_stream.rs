@@ -72,7 +72,8 @@ fn sync_streams_the_effects_of_writes() {
 
 /// Writes whose request would not replay the same effect are propagated
 /// as commands that do: absolute expire times, the INCRBYFLOAT result,
-/// DEL for GETDEL, PERSIST for GETEX PERSIST.
+/// DEL for GETDEL, PERSIST for GETEX PERSIST, DEL or UNLINK (per
+/// `lazyfree-lazy-server-del`) for a RESTORE REPLACE whose TTL has passed.
 #[test]
 fn writes_are_propagated_as_their_effects() {
     let server = start_lodestone(&[]);
@@ -88,6 +89,23 @@ fn writes_are_propagated_as_their_effects() {
     c.cmd(&["GETEX", "k", "EXAT", "1"]);
     c.cmd(&["GETDEL", "f"]);
     c.cmd(&["SET", "p", "v", "PXAT", "99999999999999"]);
+    let Frame::Bulk(payload) = c.cmd(&["DUMP", "p"]) else {
+        panic!("DUMP");
+    };
+    for (lazy, key) in [("no", "p"), ("yes", "k2")] {
+        c.cmd(&["CONFIG", "SET", "lazyfree-lazy-server-del", lazy]);
+        let args: [&[u8]; 6] = [
+            b"RESTORE",
+            key.as_bytes(),
+            b"1",
+            &payload,
+            b"REPLACE",
+            b"ABSTTL",
+        ];
+        c.cmd_bytes(&args);
+    }
+    // Nothing to replace: nothing happened.
+    c.cmd_bytes(&[b"RESTORE", b"gone", b"1", &payload, b"ABSTTL"]);
     let check = |cmd: Vec<String>, name: &str, fixed: &[&str]| {
         assert_eq!(cmd[0], name, "{cmd:?}");
         for (i, want) in fixed.iter().enumerate() {
@@ -111,6 +129,10 @@ fn writes_are_propagated_as_their_effects() {
         "set",
         &["p", "v", "pxat", "99999999999999"],
     );
+    assert_eq!(command(&mut replica), vec!["del", "p"]);
+    assert_eq!(command(&mut replica), vec!["unlink", "k2"]);
+    c.cmd(&["SET", "last", "1"]);
+    check(command(&mut replica), "set", &["last", "1"]);
 }
 
 /// Random and multi-key pops are propagated as the plain removals they
@@ -178,4 +200,48 @@ fn expiry_deletions_are_propagated_as_del() {
     assert_eq!(command(&mut replica)[..4], ["set", "c", "1", "pxat"]);
     c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
     assert_eq!(command(&mut replica), vec!["del", "c"]);
+}
+
+/// A data set holding streams can be synchronized: the snapshot carries
+/// each stream with its groups, consumers and pending entries (a server
+/// loading it shows the same XINFO STREAM FULL), and stream writes follow
+/// as commands.
+#[test]
+fn sync_snapshot_carries_streams() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["XADD", "s", "1-1", "f", "v", "g", "w"]);
+    c.cmd(&["XADD", "s", "1-2", "f", "x", "g", "y"]);
+    c.cmd(&["XGROUP", "CREATE", "s", "grp", "0"]);
+    c.cmd(&[
+        "XREADGROUP",
+        "GROUP",
+        "grp",
+        "alice",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "s",
+        ">",
+    ]);
+    c.cmd(&["XGROUP", "CREATE", "empty", "grp", "$", "MKSTREAM"]);
+    let full = |c: &mut Conn, key: &str| c.cmd(&["XINFO", "STREAM", key, "FULL"]);
+    let (s, empty) = (full(&mut c, "s"), full(&mut c, "empty"));
+    let mut replica = Conn::connect(server.port);
+    common::send(&mut replica, &["SYNC"]);
+    let rdb = read_snapshot(&mut replica);
+
+    let loader = start_lodestone(&["--enable-debug-command", "yes"]);
+    std::fs::write(loader.dir.join("dump.rdb"), &rdb).expect("write snapshot");
+    let mut l = Conn::connect(loader.port);
+    assert_eq!(
+        l.cmd(&["DEBUG", "RELOAD", "NOSAVE"]),
+        Frame::Simple(b"OK".to_vec())
+    );
+    assert_eq!(full(&mut l, "s"), s);
+    assert_eq!(full(&mut l, "empty"), empty);
+
+    c.cmd(&["XADD", "s", "2-0", "f", "z"]);
+    assert_eq!(command(&mut replica), vec!["select", "0"]);
+    assert_eq!(command(&mut replica), vec!["xadd", "s", "2-0", "f", "z"]);
 }

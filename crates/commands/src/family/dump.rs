@@ -23,7 +23,7 @@ fn dump(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         return Ok(());
     };
     let mut payload = Vec::new();
-    encode_value(value, &mut payload, compress).map_err(|_| CmdError::NotSerializable)?;
+    encode_value(value, &mut payload, compress);
     seal_payload(&mut payload);
     ctx.out.bulk(&payload);
     Ok(())
@@ -94,10 +94,8 @@ fn restore(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         .and_then(|ty| decode_value(&mut r, ty, &ks.config))
         .map_err(|_| CmdError::BadDataFormat)?;
 
-    let deleted = opts.replace && {
-        let lazy = ks.config.lazyfree_lazy_server_del;
-        ks.delete(db, key, lazy)
-    };
+    let lazy = ks.config.lazyfree_lazy_server_del;
+    let deleted = opts.replace && ks.delete(db, key, lazy);
     let now = ks.now_ms();
     let expire_at = match ttl {
         0 => None,
@@ -106,13 +104,17 @@ fn restore(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     };
     if expire_at.is_some_and(|at| at <= now) {
         // Already expired: the key is not created (and a replaced one is
-        // gone, as if deleted).
+        // gone, as if deleted, which is what replicas are told).
         if deleted {
             ks.signal_modified(db, key);
             ks.notify(GENERIC, "del", db, key);
             ks.dirty += 1;
         }
         ks.dispose(value, false);
+        if deleted {
+            let del: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+            ctx.propagate_as(&[del, key]);
+        }
         ctx.out.ok();
         return Ok(());
     }

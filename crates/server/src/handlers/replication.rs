@@ -15,12 +15,14 @@ pub const COMMANDS: &[(&str, ServerHandler)] =
 
 /// `SYNC`: the snapshot as a bulk payload, then the stream.
 fn sync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    s.attach_replica(key, false)
+    s.attach_replica(key, false);
+    Ok(())
 }
 
 /// `PSYNC replicationid offset`: always a full resynchronization.
 fn psync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    s.attach_replica(key, true)
+    s.attach_replica(key, true);
+    Ok(())
 }
 
 /// `REPLCONF option value ...`: accepted (listening-port, capa, ack).
@@ -37,8 +39,7 @@ impl Server {
     /// Makes `key` a replica: sends FULLRESYNC (for PSYNC) and the snapshot
     /// (`$len` then the RDB bytes, without a trailing CRLF), and subscribes
     /// it to the stream, which starts with a SELECT.
-    /// Fails (Redis's bare `-ERR`) when no snapshot can be made.
-    fn attach_replica(&mut self, key: usize, psync: bool) -> CmdResult {
+    fn attach_replica(&mut self, key: usize, psync: bool) {
         if self.replica_feed.is_none() {
             let buffer = crate::replica_feed::FeedBuffer::default();
             let selected = std::rc::Rc::new(std::cell::RefCell::new(None));
@@ -55,16 +56,10 @@ impl Server {
         if let Some((_, selected)) = &self.replica_feed {
             *selected.borrow_mut() = None;
         }
-        let snapshot = match crate::persistence::save::snapshot(self) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                self.log_warning(&e);
-                return Err(lodestone_commands::CmdError::Failed);
-            }
-        };
+        let snapshot = crate::persistence::save::snapshot(self);
         let replid = self.replid.clone();
         let Some(c) = self.clients.get_mut(key) else {
-            return Ok(());
+            return;
         };
         if psync {
             c.out
@@ -76,7 +71,6 @@ impl Server {
         c.flags |= flags::REPLICA;
         self.replicas.push(key);
         self.log_notice("Synchronization with replica succeeded");
-        Ok(())
     }
 
     /// Copies the stream written since the last call to every replica

@@ -32,15 +32,10 @@ impl Server {
         }
         if pid == 0 {
             self.close_listeners_in_child();
-            let code = match save::snapshot(self) {
-                Ok(bytes) => match file::write_atomically(&name, &bytes, std::process::id()) {
-                    Ok(()) => 0,
-                    Err(_) => 1,
-                },
-                Err(e) => {
-                    self.log_warning(&e);
-                    1
-                }
+            let bytes = save::snapshot(self);
+            let code = match file::write_atomically(&name, &bytes, std::process::id()) {
+                Ok(()) => 0,
+                Err(_) => 1,
             };
             // SAFETY: ends the child without unwinding or running the
             // parent's destructors.
@@ -91,7 +86,7 @@ impl Server {
     /// Saves in the foreground (SAVE, DEBUG RELOAD, shutdown). Errors are
     /// the I/O error, for the log.
     pub fn save_now(&mut self) -> Result<(), String> {
-        let bytes = save::snapshot(self).inspect_err(|e| self.log_warning(e))?;
+        let bytes = save::snapshot(self);
         let name = self.config.str("dbfilename");
         self.rdb.last_attempt_unix = self.now_ms / 1000;
         match file::write_atomically(&name, &bytes, std::process::id()) {

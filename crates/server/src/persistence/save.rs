@@ -9,9 +9,8 @@ use lodestone_storage::rdb::snapshot::SnapshotWriter;
 use lodestone_storage::rdb::value::encode_value;
 use lodestone_storage::KeyMeta;
 
-/// The RDB bytes of everything the server holds now; an error names a key
-/// whose value cannot be written yet (a stream).
-pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
+/// The RDB bytes of everything the server holds now.
+pub fn snapshot(server: &Server) -> Vec<u8> {
     let compress = server.config.bool("rdbcompression");
     let checksum = server.config.bool("rdbchecksum");
     let policy = server.config.enum_name("maxmemory-policy");
@@ -54,15 +53,10 @@ pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
                     }),
                 };
                 value.clear();
-                encode_value(&entry.value, &mut value, compress).map_err(|_| {
-                    format!(
-                        "Can't save key '{}': streams are not written to RDB files yet",
-                        String::from_utf8_lossy(entry.key())
-                    )
-                })?;
+                encode_value(&entry.value, &mut value, compress);
                 w.key(entry.key(), meta, &value);
             }
         }
     }
-    Ok(w.finish(checksum))
+    w.finish(checksum)
 }

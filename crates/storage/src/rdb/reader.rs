@@ -13,7 +13,7 @@ pub enum RdbError {
     /// A length or encoding that makes no sense.
     Corrupt,
     /// A well-formed value of a type this server cannot load (module
-    /// values; streams until they exist).
+    /// values).
     Unsupported,
 }
 

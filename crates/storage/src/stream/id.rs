@@ -53,6 +53,24 @@ impl StreamId {
         }
     }
 
+    /// The 16-byte big-endian form Redis keys its radix trees with (stream
+    /// blocks, PELs) and writes into RDB files; byte order is ID order.
+    pub fn to_be_bytes(self) -> [u8; 16] {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&self.ms.to_be_bytes());
+        k[8..].copy_from_slice(&self.seq.to_be_bytes());
+        k
+    }
+
+    /// The ID whose [`Self::to_be_bytes`] form is `b`.
+    pub fn from_be_bytes(b: [u8; 16]) -> StreamId {
+        let mut ms = [0u8; 8];
+        let mut seq = [0u8; 8];
+        ms.copy_from_slice(&b[..8]);
+        seq.copy_from_slice(&b[8..]);
+        StreamId::new(u64::from_be_bytes(ms), u64::from_be_bytes(seq))
+    }
+
     /// The `<ms>-<seq>` text replies carry.
     pub fn to_bytes(self) -> Vec<u8> {
         let mut out = Vec::with_capacity(41);
@@ -81,5 +99,8 @@ mod tests {
         assert_eq!(StreamId::new(2, 0).prev(), Some(StreamId::new(1, u64::MAX)));
         assert_eq!(StreamId::MIN.prev(), None);
         assert_eq!(StreamId::new(5, 7).to_bytes(), b"5-7");
+        let id = StreamId::new(0x0102, u64::MAX - 1);
+        assert_eq!(id.to_be_bytes()[6..9], [1, 2, 0xFF]);
+        assert_eq!(StreamId::from_be_bytes(id.to_be_bytes()), id);
     }
 }

@@ -16,6 +16,7 @@
 mod block;
 pub mod group;
 mod id;
+mod load;
 mod range;
 
 use std::collections::BTreeMap;
@@ -104,16 +105,7 @@ impl Stream {
     /// chain without branches is one node; each branch target and each
     /// key is a node; the root always exists).
     pub fn radix_tree_nodes(&self) -> usize {
-        let keys: Vec<[u8; 16]> = self
-            .blocks
-            .keys()
-            .map(|id| {
-                let mut k = [0u8; 16];
-                k[..8].copy_from_slice(&id.ms.to_be_bytes());
-                k[8..].copy_from_slice(&id.seq.to_be_bytes());
-                k
-            })
-            .collect();
+        let keys: Vec<[u8; 16]> = self.blocks.keys().map(|id| id.to_be_bytes()).collect();
         if keys.is_empty() {
             return 1;
         }
@@ -187,7 +179,8 @@ impl Stream {
             append_entry(lp, master_id, id, fields);
         }
         self.length += 1;
-        self.entries_added += 1;
+        // Saturating: a count loaded from RDB may already be the largest.
+        self.entries_added = self.entries_added.saturating_add(1);
         self.last_id = id;
         if self.length == 1 {
             self.first_id = id;
@@ -244,12 +237,16 @@ impl Stream {
         let mut found = None;
         while let Some(p) = pos {
             let e = read_entry(lp, key, &m, p);
-            if e.id > id {
-                break;
-            }
-            if e.id == id && !e.deleted() {
-                found = Some(p);
-                break;
+            // Only live entries are in ID order: a tombstone may be above
+            // entries added after XSETID lowered the last ID.
+            if !e.deleted() {
+                if e.id > id {
+                    break;
+                }
+                if e.id == id {
+                    found = Some(p);
+                    break;
+                }
             }
             pos = e.next;
         }
@@ -360,11 +357,13 @@ impl Stream {
             return INVALID_ENTRIES_READ;
         }
         if self.max_deleted_id.is_zero() || self.max_deleted_id < self.first_id {
+            // Counters loaded from RDB may be anything: wrap as Redis's C
+            // does rather than overflow.
             if id < self.first_id {
-                return added - self.length as i64;
+                return added.wrapping_sub(self.length as i64);
             }
             if id == self.first_id {
-                return added - self.length as i64 + 1;
+                return added.wrapping_sub(self.length as i64).wrapping_add(1);
             }
         }
         INVALID_ENTRIES_READ
@@ -377,10 +376,10 @@ impl Stream {
             return Some(0);
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(g.last_id, None) {
-            return Some(self.entries_added as i64 - g.entries_read);
+            return Some((self.entries_added as i64).wrapping_sub(g.entries_read));
         }
         let read = self.estimate_distance(g.last_id);
-        (read != INVALID_ENTRIES_READ).then(|| self.entries_added as i64 - read)
+        (read != INVALID_ENTRIES_READ).then(|| (self.entries_added as i64).wrapping_sub(read))
     }
 
     /// Advances a group's last-delivered ID to `id` (a read by XREADGROUP),
@@ -390,7 +389,7 @@ impl Stream {
             return;
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(id, None) {
-            g.entries_read += 1;
+            g.entries_read = g.entries_read.wrapping_add(1);
         } else if self.entries_added > 0 {
             g.entries_read = self.estimate_distance(id);
         }

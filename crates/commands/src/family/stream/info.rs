@@ -178,10 +178,11 @@ pub(super) fn consumers(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         out.bulk(b"pending");
         out.int(c.pel.len() as i64);
         out.bulk(b"idle");
-        out.int((now - c.seen_time).max(0));
+        // Times loaded from RDB may be anything: wrap as Redis's C does.
+        out.int(now.wrapping_sub(c.seen_time).max(0));
         out.bulk(b"inactive");
         out.int(if c.active_time != -1 {
-            now - c.active_time
+            now.wrapping_sub(c.active_time)
         } else {
             -1
         });

@@ -97,7 +97,8 @@ pub(super) fn xpending(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         let Some(nack) = g.pel.get(&id) else {
             continue;
         };
-        let idle = now - nack.delivery_time;
+        // Times loaded from RDB may be anything: wrap as Redis's C does.
+        let idle = now.wrapping_sub(nack.delivery_time);
         if min_idle != 0 && idle < min_idle {
             continue;
         }
@@ -249,7 +250,7 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
                 continue;
             }
             if let Some(t) = existing {
-                if min_idle != 0 && now - t < min_idle {
+                if min_idle != 0 && now.wrapping_sub(t) < min_idle {
                     continue;
                 }
             }
@@ -259,7 +260,7 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
                 if retry >= 0 {
                     nack.delivery_count = retry as u64;
                 } else if !justid {
-                    nack.delivery_count += 1;
+                    nack.delivery_count = nack.delivery_count.wrapping_add(1);
                 }
             });
             if justid {
@@ -337,14 +338,17 @@ pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
                 dirty += 1;
                 continue;
             }
-            let idle = g.pel.get(&id).map_or(0, |n| now - n.delivery_time);
+            let idle = g
+                .pel
+                .get(&id)
+                .map_or(0, |n| now.wrapping_sub(n.delivery_time));
             if min_idle != 0 && idle < min_idle {
                 continue;
             }
             g.transfer(id, consumer, false, |nack| {
                 nack.delivery_time = now;
                 if !justid {
-                    nack.delivery_count += 1;
+                    nack.delivery_count = nack.delivery_count.wrapping_add(1);
                 }
             });
             if justid {

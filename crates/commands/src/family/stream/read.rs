@@ -322,7 +322,7 @@ fn reply_history(
 fn bump_delivery(g: &mut Group, id: StreamId, now: i64) {
     if let Some(nack) = g.pel.get_mut(&id) {
         nack.delivery_time = now;
-        nack.delivery_count += 1;
+        nack.delivery_count = nack.delivery_count.wrapping_add(1);
     }
 }
 

@@ -8,6 +8,7 @@
 
 use super::sha1::{self, LEN};
 use crate::server::Server;
+use lodestone_storage::stream::StreamId;
 use lodestone_storage::{Db, KeyEntry, Value};
 
 /// A digest being built.
@@ -31,7 +32,8 @@ fn mix(digest: &mut Digest, data: &[u8]) {
 
 /// Adds a value to `digest`: its type, its content and whether the key
 /// has a time to live. Strings contribute their bytes and collection
-/// types their elements, each as Redis's `xorObjectDigest` does.
+/// types (streams included) their elements, each as Redis's
+/// `xorObjectDigest` does.
 fn mix_value(digest: &mut Digest, db: &Db, entry: &KeyEntry) {
     let kind = entry.value.kind().name();
     let type_no = TYPE_NAMES.iter().position(|n| *n == kind).unwrap_or(0) as u32;
@@ -76,6 +78,22 @@ fn mix_value(digest: &mut Digest, db: &Db, entry: &KeyEntry) {
             }
             mix(&mut pair, &text);
             xor(digest, &pair);
+        }
+    }
+    if let Value::Stream(s) = &entry.value {
+        // Live entries in order: the ID as `ms.seq`, then each field and
+        // value. Consumer groups are not part of the digest, as in Redis.
+        let mut line = Vec::with_capacity(48);
+        for e in s.range(StreamId::MIN, StreamId::MAX, false) {
+            line.clear();
+            line.extend_from_slice(scratch.format(e.id.ms).as_bytes());
+            line.push(b'.');
+            line.extend_from_slice(scratch.format(e.id.seq).as_bytes());
+            mix(digest, &line);
+            e.for_each_field(|f, v| {
+                f.with_bytes(|f| mix(digest, f));
+                v.with_bytes(|v| mix(digest, v));
+            });
         }
     }
     if db.expire_of(entry).is_some() {

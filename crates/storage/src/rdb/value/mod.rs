@@ -1,6 +1,7 @@
 //! Values in the RDB format: the type byte and object body Redis 7.2's
 //! `rdbSaveObjectType`/`rdbSaveObject` write, and the reverse, for every
-//! type Lodestone has. DUMP/RESTORE payloads and RDB files share it.
+//! type Lodestone has (streams in `stream.rs`, with their consumer
+//! groups). DUMP/RESTORE payloads and RDB files share it.
 //!
 //! Writing picks the RDB type from the in-memory encoding, so that a value
 //! whose encoding matches Redis's (listpacks, intsets, quicklist nodes,
@@ -12,7 +13,8 @@
 //! configured thresholds as Redis does on load. Input is untrusted: every
 //! listpack, intset, ziplist and zipmap is validated in full (structure,
 //! counts, no duplicate members or fields, sorted intsets, sorted
-//! sorted-set listpacks with valid scores) and every claimed count is
+//! sorted-set listpacks with valid scores, stream blocks, IDs and
+//! consumer-group PELs that agree) and every claimed count is
 //! checked against the bytes left before anything is sized from it, so
 //! bad input is an error, never a panic, a huge allocation or a value
 //! that misbehaves later. Lodestone does this whatever
@@ -23,6 +25,7 @@ mod hash;
 mod list;
 mod packed;
 mod set;
+mod stream;
 mod ziplist;
 mod zipmap;
 mod zset;
@@ -80,10 +83,9 @@ pub mod types {
 /// Appends `value` as its RDB type byte and object body. `compress` is
 /// `rdbcompression`: strings (and uncompressed quicklist nodes, listpacks
 /// and intsets, which are written as strings) longer than 20 bytes are
-/// LZF-compressed when that saves space. Streams have no RDB encoding
-/// here yet: they are refused (`RdbError::Unsupported`) rather than
-/// written wrongly, and nothing is appended.
-pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) -> Result<(), RdbError> {
+/// LZF-compressed when that saves space. Every value Lodestone holds has
+/// an encoding, so this cannot fail.
+pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) {
     match value {
         Value::Int(n) => {
             out.push(types::STRING);
@@ -101,14 +103,14 @@ pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) -> Result<
         Value::Hash(h) => hash::encode(h, out, compress),
         Value::Set(s) => set::encode(s, out, compress),
         Value::ZSet(z) => zset::encode(z, out, compress),
-        Value::Stream(_) => return Err(RdbError::Unsupported),
+        Value::Stream(s) => stream::encode(s, out, compress),
     }
-    Ok(())
 }
 
 /// Reads the object body of RDB type `type_byte` from `r`, building the
 /// value in the encoding `cfg`'s thresholds call for. Empty collections
-/// are errors (Redis refuses them as "empty keys").
+/// are errors (Redis refuses them as "empty keys"); empty streams are
+/// not (Redis keeps them). Module values are `RdbError::Unsupported`.
 pub fn decode_value(
     r: &mut Reader<'_>,
     type_byte: u8,
@@ -129,12 +131,15 @@ pub fn decode_value(
         ZSET | ZSET_2 | ZSET_ZIPLIST | ZSET_LISTPACK => {
             zset::decode(r, type_byte, cfg.zset_limits).map(Value::ZSet)
         }
-        MODULE_PRE_GA | MODULE_2 | STREAM_LISTPACKS | STREAM_LISTPACKS_2 | STREAM_LISTPACKS_3 => {
-            Err(RdbError::Unsupported)
+        STREAM_LISTPACKS | STREAM_LISTPACKS_2 | STREAM_LISTPACKS_3 => {
+            stream::decode(r, type_byte).map(|s| Value::Stream(Box::new(s)))
         }
+        MODULE_PRE_GA | MODULE_2 => Err(RdbError::Unsupported),
         _ => Err(RdbError::Corrupt),
     }
 }
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;
