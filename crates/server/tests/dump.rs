@@ -469,7 +469,10 @@ fn corrupted_payloads_are_refused_like_redis() {
     for (name, body) in corrupt_bodies() {
         let p = sealed(&body);
         assert_eq!(restore(&mut ours, "k", &p, &[]), bad_format, "{name}");
-        if let Some((oracle, _)) = &mut oracle {
+        // Redis 7.0 first tries to size a table for the claimed 2^32 set
+        // members and takes over the client's read timeout to refuse it.
+        let oracle_too_slow = name == "huge set count";
+        if let Some((oracle, _)) = oracle.as_mut().filter(|_| !oracle_too_slow) {
             assert_eq!(restore(oracle, "k", &p, &[]), bad_format, "{name}: Redis");
         }
     }

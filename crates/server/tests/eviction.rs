@@ -214,9 +214,13 @@ fn volatile_ttl_evicts_the_nearest_expiry_first() {
     c.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
     let evicted = info_u64(&mut c, "stats", "evicted_keys");
     assert!(evicted >= 200);
-    assert_eq!(surviving(&mut c, "late", 0..1000), 1000);
-    assert_eq!(surviving(&mut c, "new", 0..600), 600);
-    assert_eq!(surviving(&mut c, "soon", 0..1000) as u64, 1000 - evicted);
+    // Eviction samples keys, as Redis's does: a sample holding no "soon"
+    // key (rare with 10 samples and the candidate pool) evicts the best of
+    // what it drew, so allow a stray eviction or two among the far TTLs.
+    let far_lost = 1600 - (surviving(&mut c, "late", 0..1000) + surviving(&mut c, "new", 0..600));
+    assert!(far_lost <= 2, "{far_lost} keys with a far TTL evicted");
+    let soon_lost = 1000 - surviving(&mut c, "soon", 0..1000);
+    assert_eq!((soon_lost + far_lost) as u64, evicted);
 }
 
 #[test]
