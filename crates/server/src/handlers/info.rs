@@ -480,7 +480,7 @@ fn system_memory() -> u64 {
 fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
     let dirty: u64 = s.engine.shards().iter().map(|ks| ks.dirty).sum();
     let aof = s.config.bool("appendonly");
-    field(out, "loading", 0);
+    field(out, "loading", s.loading.is_some() as u8);
     field(out, "async_loading", 0);
     field(out, "current_cow_peak", 0);
     field(out, "current_cow_size", 0);
@@ -536,6 +536,11 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
         field(out, "aof_buffer_length", 0);
         field(out, "aof_pending_bio_fsync", 0);
         field(out, "aof_delayed_fsync", 0);
+    }
+    if let Some(l) = &s.loading {
+        for (name, value) in l.info_fields(s.now_ms / 1000) {
+            field(out, name, value);
+        }
     }
 }
 

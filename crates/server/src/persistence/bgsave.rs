@@ -25,6 +25,7 @@ impl Server {
         // allocator's fork handlers keep malloc usable in the child.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
+            self.rdb.last_bgsave_ok = false;
             return Err(format!(
                 "Can't save in background: fork: {}",
                 std::io::Error::last_os_error()
@@ -47,6 +48,7 @@ impl Server {
             unsafe { libc::_exit(code) };
         }
         self.log_notice(&format!("Background saving started by pid {pid}"));
+        self.rdb.saves += 1;
         self.rdb.dirty_at_bgsave_start = dirty;
         self.rdb.last_attempt_unix = self.now_ms / 1000;
         self.rdb.child = Some(Child {
@@ -69,17 +71,26 @@ impl Server {
             return;
         }
         let secs = child.started.elapsed().as_secs() as i64;
-        let ok = r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+        let pid = child.pid;
         self.rdb.child = None;
         self.rdb.last_bgsave_secs = secs;
-        self.rdb.last_bgsave_ok = ok;
-        if ok {
+        if r == pid && libc::WIFSIGNALED(status) {
+            // Killed: its temporary file stays behind. SIGUSR1 is how a
+            // child is stopped on purpose, which is not a failure.
+            let sig = libc::WTERMSIG(status);
+            self.log_warning(&format!("Background saving terminated by signal {sig}"));
+            let _ = std::fs::remove_file(file::temp_name(&self.config.str("dbfilename"), pid));
+            if sig != libc::SIGUSR1 {
+                self.rdb.last_bgsave_ok = false;
+            }
+        } else if r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
             self.log_notice("Background saving terminated with success");
-            self.rdb.saves += 1;
+            self.rdb.last_bgsave_ok = true;
             self.rdb.last_save_unix = self.now_ms / 1000;
             self.rdb.dirty_at_save = self.rdb.dirty_at_bgsave_start;
         } else {
             self.log_warning("Background saving error");
+            self.rdb.last_bgsave_ok = false;
         }
         if std::mem::take(&mut self.rdb.scheduled) {
             if let Err(e) = self.start_bgsave() {
@@ -91,13 +102,15 @@ impl Server {
     /// Saves in the foreground (SAVE, DEBUG RELOAD, shutdown). Errors are
     /// the I/O error, for the log.
     pub fn save_now(&mut self) -> Result<(), String> {
+        self.rdb.saves += 1;
         let bytes = save::snapshot(self).inspect_err(|e| self.log_warning(e))?;
         let name = self.config.str("dbfilename");
         self.rdb.last_attempt_unix = self.now_ms / 1000;
         match file::write_atomically(&name, &bytes, std::process::id()) {
             Ok(()) => {
                 self.log_notice("DB saved on disk");
-                self.rdb.saves += 1;
+                // A good save ends a MISCONF state, as in Redis.
+                self.rdb.last_bgsave_ok = true;
                 self.rdb.last_save_unix = self.now_ms / 1000;
                 self.rdb.dirty_at_save = self.dirty_total();
                 Ok(())

@@ -9,6 +9,7 @@
 //! copy-on-write image of the data set while the parent keeps serving.
 
 pub mod bgsave;
+pub mod disk_error;
 pub mod file;
 pub mod load;
 pub mod save;
@@ -17,7 +18,8 @@ pub mod save;
 pub struct RdbState {
     /// Unix time (s) of the last successful save (the start time before).
     pub last_save_unix: i64,
-    /// Successful saves since startup.
+    /// Saves started since startup (SAVE and BGSAVE, as Redis counts
+    /// `rdb_saves`).
     pub saves: u64,
     /// The data set's change counter at the last successful save.
     pub dirty_at_save: u64,
@@ -56,5 +58,19 @@ impl RdbState {
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
         }
+    }
+}
+
+/// Sleeps `usec` microseconds; a negative value sleeps one microsecond
+/// with probability 1/|usec| (Redis's `debugDelay`, behind the test knobs
+/// `rdb-key-save-delay` and `key-load-delay`, which take effect per key).
+pub fn debug_delay(usec: i64) {
+    let usec = if usec < 0 {
+        u64::from(fastrand::u64(..usec.unsigned_abs()) == 0)
+    } else {
+        usec as u64
+    };
+    if usec > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(usec));
     }
 }

@@ -17,6 +17,7 @@ pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
     let policy = server.config.enum_name("maxmemory-policy");
     let save_lru = policy.ends_with("-lru");
     let save_lfu = policy.ends_with("-lfu");
+    let key_delay = server.config.int("rdb-key-save-delay");
     let mut w = SnapshotWriter::new(compress);
     w.aux("redis-ver", REDIS_VERSION.as_bytes());
     w.aux("redis-bits", b"64");
@@ -61,6 +62,9 @@ pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
                     )
                 })?;
                 w.key(entry.key(), meta, &value);
+                if key_delay != 0 {
+                    super::debug_delay(key_delay);
+                }
             }
         }
     }
