@@ -414,6 +414,9 @@ impl Server {
                 }
             }
         }
+        if errors == 0 && self.table.get(id).def.name == "flushall" {
+            self.reset_rdb_after_flushall();
+        }
         let handler_failed = std::mem::take(&mut self.handler_failed);
         let duration_us = start.elapsed().as_micros() as u64;
         let stats = &mut self.cmd_stats[id];

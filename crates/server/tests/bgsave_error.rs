@@ -147,6 +147,8 @@ fn failed_bgsave_refuses_writes_as_redis_does() {
 fn no_save_points_no_refusal() {
     let server = start_lodestone(&[]);
     let mut c = Conn::connect(server.port);
+    // A key, so that the child is still saving when it is killed.
+    c.cmd(&["SET", "x", "x"]);
     fail_a_bgsave(&server, &mut c);
     assert_eq!(persistence_field(&mut c, "rdb_last_bgsave_status"), "err");
     assert_eq!(text(c.cmd_raw(&["SET", "x", "1"])), "+OK\r\n");
@@ -175,4 +177,45 @@ fn removed_directory_fails_saves() {
         return;
     };
     assert_eq!(ours, removed(&redis));
+}
+
+/// FLUSHALL stops a running BGSAVE (not counted as a failure: the
+/// changes stay unsaved) and, with save points, saves the empty data set
+/// at once, as Redis's `flushAllDataAndResetRDB` does.
+#[test]
+fn flushall_stops_a_bgsave_and_saves_with_save_points() {
+    fn scenario(server: &ServerProcess) -> Vec<String> {
+        let mut c = Conn::connect(server.port);
+        for i in 0..20 {
+            c.cmd(&["SET", &format!("k{i}"), "v"]);
+        }
+        c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "100000"]);
+        let mut out = transcript(&mut c, &[&["BGSAVE"], &["FLUSHALL"]]);
+        wait_bgsave_done(&mut c);
+        for f in ["rdb_last_bgsave_status", "rdb_changes_since_last_save"] {
+            out.push(persistence_field(&mut c, f));
+        }
+        c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+        c.cmd(&["CONFIG", "SET", "save", "900 1"]);
+        c.cmd(&["SET", "a", "1"]);
+        out.push(text(c.cmd_raw(&["FLUSHALL"])));
+        out.push(persistence_field(&mut c, "rdb_changes_since_last_save"));
+        out.push(server.dir.join("dump.rdb").exists().to_string());
+        out
+    }
+    // The change count after FLUSHALL is compared apart: Lodestone
+    // counts one more change than Redis (how its FLUSHALL forces its own
+    // propagation on an empty data set).
+    let without_count = |mut t: Vec<String>| {
+        let count: u64 = t.remove(3).parse().expect("count");
+        (t, count)
+    };
+    let (ours, count) = without_count(scenario(&start_lodestone(&[])));
+    assert_eq!(ours[2], "ok");
+    assert_eq!(ours[5], "true");
+    assert!(count >= 40, "the 20 writes and 20 deletions stay unsaved");
+    let Some(redis) = start_redis(&[]) else {
+        return;
+    };
+    assert_eq!(ours, without_count(scenario(&redis)).0);
 }

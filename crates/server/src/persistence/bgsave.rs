@@ -125,6 +125,21 @@ impl Server {
         }
     }
 
+    /// After FLUSHALL (Redis's `flushAllDataAndResetRDB`): a running
+    /// BGSAVE is stopped (SIGUSR1, so its end is not a failure; its
+    /// snapshot is obsolete) and, with save points configured, the empty
+    /// data set is saved at once.
+    pub fn reset_rdb_after_flushall(&mut self) {
+        if let Some(child) = &self.rdb.child {
+            // SAFETY: signalling our own child process; the cron reaps it.
+            unsafe { libc::kill(child.pid, libc::SIGUSR1) };
+        }
+        if !self.config.str("save").trim().is_empty() {
+            // A failure is logged; FLUSHALL still succeeded.
+            let _ = self.save_now();
+        }
+    }
+
     /// Runs a BGSAVE when a `save` point is due (`seconds changes` pairs:
     /// at least `changes` writes and `seconds` since the last save; after
     /// a failed attempt, wait 5 s).

@@ -89,9 +89,12 @@ fn check_sum(server: &mut Server, r: &mut SnapshotReader) -> Result<(), String> 
             server.log_notice("RDB file was saved with checksum disabled: no check performed.");
             Ok(())
         }
-        Some((stored, computed)) if stored != computed => Err(format!(
-            "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now."
-        )),
+        Some((stored, computed)) if stored != computed => {
+            server.log_warning(&format!(
+                "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now."
+            ));
+            Err(describe(&SnapshotError::Checksum))
+        }
         _ => Ok(()),
     }
 }
