@@ -153,3 +153,51 @@ fn sync_leaves_no_file_behind() {
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The BGSAVE child reports its progress and copy-on-write size; INFO
+/// shows them while it runs (`current_*`) and the peak after
+/// (`rdb_last_cow_size`), as Redis's child info does.
+#[test]
+fn bgsave_child_reports_progress() {
+    let dir = scratch("child-info");
+    let p = spawn(LODESTONE, &dir, &[]);
+    let mut c = Conn::connect(p.port);
+    c.cmd(&["DEBUG", "POPULATE", "3000", "key", "500"]);
+    // 1 ms per key: three seconds, reports a second apart.
+    c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000"]);
+    c.cmd(&["BGSAVE"]);
+    let field = |c: &mut Conn, name: &str| -> f64 {
+        info_field(c, "persistence", name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(field(&mut c, "current_save_keys_total"), 3000.0);
+    let mut seen = false;
+    for i in 0..1000 {
+        // Writes dirty pages the child shares.
+        c.cmd(&["SETRANGE", &format!("key:{i}"), "0", "x"]);
+        let processed = field(&mut c, "current_save_keys_processed");
+        if processed > 1024.0 && field(&mut c, "current_fork_perc") > 0.0 {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(seen, "no progress reported");
+    c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    wait_bgsave_done(&mut c);
+    for name in [
+        "current_cow_peak",
+        "current_cow_size",
+        "current_save_keys_processed",
+        "current_save_keys_total",
+        "current_fork_perc",
+    ] {
+        assert_eq!(field(&mut c, name), 0.0, "{name} after the child");
+    }
+    assert!(field(&mut c, "rdb_last_cow_size") > 0.0);
+    let log = std::fs::read_to_string(dir.join("log")).expect("log");
+    assert!(log.contains("Fork CoW for RDB: current "));
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}

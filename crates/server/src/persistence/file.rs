@@ -35,6 +35,17 @@ pub fn temp_name(name: &str, pid: i32) -> PathBuf {
     dir.join(format!("temp-{pid}.rdb"))
 }
 
+/// The log line of a save that could not write its temporary file, as
+/// Redis words it.
+pub fn temp_failure(pid: u32, e: &io::Error) -> String {
+    format!(
+        "Failed opening the temp RDB file temp-{pid}.rdb (in server root dir {}) for saving: {e}",
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    )
+}
+
 /// The bytes of `name`, or `None` when there is no such file.
 pub fn read(name: &str) -> io::Result<Option<Vec<u8>>> {
     match std::fs::read(name) {

@@ -12,6 +12,16 @@ use lodestone_storage::KeyMeta;
 /// The RDB bytes of everything the server holds now; an error names a key
 /// whose value cannot be written yet (a stream).
 pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
+    snapshot_reporting(server, &mut |_, _| {})
+}
+
+/// [`snapshot`], calling `on_key` after each key with the number of keys
+/// written so far and the bytes of the snapshot built so far (a BGSAVE
+/// child reports its progress with them).
+pub fn snapshot_reporting(
+    server: &Server,
+    on_key: &mut dyn FnMut(u64, usize),
+) -> Result<Vec<u8>, String> {
     let compress = server.config.bool("rdbcompression");
     let checksum = server.config.bool("rdbchecksum");
     let policy = server.config.enum_name("maxmemory-policy");
@@ -35,6 +45,7 @@ pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
     }
     let shards = server.engine.shards();
     let mut value = Vec::new();
+    let mut written = 0u64;
     for db in 0..server.engine.db_count() {
         let keys: usize = shards.iter().map(|ks| ks.db(db).len()).sum();
         if keys == 0 {
@@ -62,6 +73,8 @@ pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
                     )
                 })?;
                 w.key(entry.key(), meta, &value);
+                written += 1;
+                on_key(written, w.len());
                 if key_delay != 0 {
                     super::debug_delay(key_delay);
                 }

@@ -40,6 +40,16 @@ impl SnapshotWriter {
         SnapshotWriter { out, compress }
     }
 
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether nothing was written (never: the header is there).
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
     /// An auxiliary field (`redis-ver`, `ctime`, ...).
     pub fn aux(&mut self, name: &str, value: &[u8]) {
         self.out.push(OPCODE_AUX);
