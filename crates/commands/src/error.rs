@@ -188,6 +188,11 @@ pub enum CmdError {
     /// A script or function that declared flags without `allow-oom` (or
     /// `no-writes`) while memory is over `maxmemory`.
     ScriptOutOfMemory,
+    /// A write refused because the last background save failed
+    /// (`stop-writes-on-bgsave-error`).
+    MisconfRdb,
+    /// A command without the `loading` flag while the data set loads.
+    Loading,
     /// EXEC refused before running (Redis's `execCommandAbort`): the
     /// transaction is discarded, and the reply names the refusal.
     ExecRefused(Box<CmdError>),
@@ -657,6 +662,8 @@ impl CmdError {
             ExecAbort => "EXECABORT Transaction discarded because of previous errors.".into(),
             OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.".into(),
             ScriptOutOfMemory => "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'".into(),
+            MisconfRdb => "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.".into(),
+            Loading => "LOADING Redis is loading the dataset in memory".into(),
             NotAllowedInMulti => "ERR Command not allowed inside a transaction".into(),
             NestedMulti => "ERR MULTI calls can not be nested".into(),
             ExecWithoutMulti => "ERR EXEC without MULTI".into(),

@@ -1,8 +1,9 @@
 //! Running commands: from parsed request to reply, with every check Redis
 //! makes before a command runs (existence, arity, authentication,
-//! `maxmemory` with eviction, Pub/Sub context, MULTI queuing, CLIENT
-//! PAUSE) and the bookkeeping after it (statistics, SLOWLOG, LATENCY,
-//! MONITOR, keyspace notifications).
+//! `maxmemory` with eviction, MISCONF after a failed save, Pub/Sub
+//! context, LOADING, MULTI queuing, CLIENT PAUSE) and the bookkeeping
+//! after it (statistics, SLOWLOG, LATENCY, MONITOR, keyspace
+//! notifications).
 
 use crate::client::{flags, QueuedCommand, ReplyMode};
 use crate::handlers::Handler;
@@ -183,12 +184,18 @@ impl Server {
             };
             return self.reject(key, Some(id), e);
         }
+        if let Some(e) = self.refused_for_disk_error(key, top_name, args, cmd_flags) {
+            return self.reject(key, Some(id), e);
+        }
         let Some(c) = self.clients.get(key) else {
             return Outcome::Done;
         };
         if c.in_resp2_pubsub() && !PUBSUB_CONTEXT_ALLOWED.contains(&top_name) {
             let e = CmdError::OnlySubscribeAllowed(String::from_utf8_lossy(args[0]).to_lowercase());
             return self.reject(key, Some(id), e);
+        }
+        if self.loading.is_some() && self.denied_while_loading(key, top_name, cmd_flags) {
+            return self.reject(key, Some(id), CmdError::Loading);
         }
         if let Some(busy) = &self.busy_script {
             if cmd_flags & cmdflags::ALLOW_BUSY == 0 {
@@ -410,6 +417,9 @@ impl Server {
                     }
                 }
             }
+        }
+        if errors == 0 && self.table.get(id).def.name == "flushall" {
+            self.reset_rdb_after_flushall();
         }
         let handler_failed = std::mem::take(&mut self.handler_failed);
         let duration_us = start.elapsed().as_micros() as u64;

@@ -91,14 +91,7 @@ impl Server {
 
     /// Runs the event loop until SHUTDOWN or a termination signal.
     pub fn run(&mut self) -> io::Result<()> {
-        let mut signals = signal_hook_mio::v1_0::Signals::new([
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGINT,
-        ])?;
-        self.poll
-            .registry()
-            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
-        self.signals = Some(signals);
+        self.register_signals()?;
         let mut events = Events::with_capacity(1024);
         let mut next_tick_ms = unix_ms();
         self.stats.startup_memory = self.refresh_memory().used;
@@ -163,16 +156,36 @@ impl Server {
         }
     }
 
+    /// Routes SIGTERM and SIGINT to the poller (once): from then on they
+    /// schedule a shutdown instead of killing the process, also while a
+    /// data set loads at startup.
+    pub fn register_signals(&mut self) -> io::Result<()> {
+        if self.signals.is_some() {
+            return Ok(());
+        }
+        let mut signals = signal_hook_mio::v1_0::Signals::new([
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+        ])?;
+        self.poll
+            .registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        self.signals = Some(signals);
+        Ok(())
+    }
+
     /// Serves other clients while a busy script holds the keyspace thread
     /// (Redis's `processEventsWhileBlocked`): accepts connections, reads
     /// and runs commands (most are refused with BUSY by `run_command`) and
-    /// writes replies. The client running the script is left alone; its
-    /// socket is read again after the script ends.
+    /// writes replies. The client running the script (or the DEBUG RELOAD
+    /// whose load is in progress; none for the load at startup, see
+    /// `loading.rs`) is left alone; its socket is read again after it ends.
     ///
-    /// With `sweep`, every other client's socket is also read: readiness
-    /// the main loop had already taken from the poller (the same batch as
-    /// the script's command) would otherwise wait for the script to end.
-    pub fn process_events_while_blocked(&mut self, running: usize, sweep: bool) {
+    /// With `sweep`, every listener and every other client's socket is
+    /// also read: readiness the main loop had already taken from the
+    /// poller (the same batch as the script's command) would otherwise
+    /// wait for the script to end.
+    pub fn process_events_while_blocked(&mut self, running: Option<usize>, sweep: bool) {
         let mut events = Events::with_capacity(256);
         if self.poll.poll(&mut events, Some(Duration::ZERO)).is_err() {
             return;
@@ -183,23 +196,28 @@ impl Server {
                 // the shutdown runs once the script is over.
                 SIGNAL_TOKEN => self.take_signals(),
                 Token(t) if t >= LISTENER_BASE => self.accept(t - LISTENER_BASE),
-                Token(key) if key == running => self.to_reread.push(key),
+                Token(key) if Some(key) == running => self.to_reread.push(key),
                 Token(key) => self.client_event(key, event),
             }
         }
         if sweep {
+            // The outer batch may also have held a connection or a signal.
+            for l in 0..self.listeners.len() {
+                self.accept(l);
+            }
+            self.take_signals();
             let keys: Vec<usize> = self.clients.iter().map(|(k, _)| k).collect();
-            for key in keys.into_iter().filter(|&k| k != running) {
+            for key in keys.into_iter().filter(|&k| Some(k) != running) {
                 if self.clients.contains(key) {
                     self.read_from_client(key);
                     self.process_input(key);
                 }
             }
         }
-        self.flush_pending_writes(Some(running));
+        self.flush_pending_writes(running);
         let closing = std::mem::take(&mut self.to_close);
         for key in closing {
-            if key == running {
+            if Some(key) == running {
                 self.to_close.push(key);
             } else {
                 self.close_client(key);
@@ -226,7 +244,11 @@ impl Server {
                 self.log_warning("You insist... exiting now.");
                 std::process::exit(1);
             }
-            self.log_warning(&format!("Received {name} scheduling shutdown..."));
+            if self.loading.is_some() {
+                self.log_warning("Received shutdown signal during loading, scheduling shutdown.");
+            } else {
+                self.log_warning(&format!("Received {name} scheduling shutdown..."));
+            }
             self.signal_shutdown = true;
         }
     }

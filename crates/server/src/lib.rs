@@ -6,6 +6,7 @@
 //! [`server::Server`]; the keyspace below it is never locked.
 
 pub mod blocking;
+pub mod check_rdb;
 pub mod client;
 pub mod config;
 pub mod dispatch;
@@ -14,6 +15,7 @@ pub mod evict;
 pub mod glob_cache;
 pub mod handlers;
 pub mod latency;
+pub mod loading;
 pub mod log;
 pub mod memory;
 pub mod pause;
@@ -36,19 +38,22 @@ pub fn run(config: Config) -> std::io::Result<()> {
 }
 
 impl server::Server {
-    /// Changes to the configured directory, binds, writes the pid file and
-    /// logs that the server is ready.
+    /// Changes to the configured directory, binds, writes the pid file,
+    /// loads the data set (serving clients with LOADING errors meanwhile,
+    /// as Redis does) and logs that the server is ready.
     pub fn startup(&mut self) -> std::io::Result<()> {
         let dir = self.config.str("dir");
         if !dir.is_empty() {
             std::env::set_current_dir(&dir)?;
         }
-        self.load_at_startup()?;
         self.listen()?;
+        self.register_signals()?;
         let pidfile = self.config.str("pidfile");
         if !pidfile.is_empty() {
             let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
         }
+        self.log_notice("Server initialized");
+        self.load_at_startup()?;
         self.log_notice(&format!(
             "Lodestone {} (Redis {} compatible) started, pid={}, port={}",
             env!("CARGO_PKG_VERSION"),

@@ -181,6 +181,8 @@ pub struct Server {
     pub replicas: Vec<usize>,
     /// RDB saving and loading state (SAVE, BGSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
+    /// The data set load in progress, if any (see `loading.rs`).
+    pub loading: Option<crate::loading::Loading>,
     /// Function libraries and their interpreter (FUNCTION, FCALL).
     pub functions: crate::scripting::functions::Functions,
     /// True while a script runs (its commands show as `lua` in MONITOR).
@@ -308,6 +310,7 @@ impl Server {
             effect_targets: crate::propagate::TARGET_ALL,
             functions: Default::default(),
             rdb: crate::persistence::RdbState::new(now / 1000),
+            loading: None,
             replica_feed: None,
             replicas: Vec::new(),
             in_script: false,

@@ -2,7 +2,9 @@
 //! payload of its RDB encoding (`lodestone_storage::rdb::value`) plus the
 //! RDB version and a CRC-64, and back. Payloads are byte-compatible with
 //! Redis's in both directions; a payload that fails any check is refused
-//! before anything changes.
+//! before anything changes. A relative TTL is propagated as an absolute
+//! one (`ABSTTL`), a restore of an already expired value over a key as
+//! its deletion.
 
 use crate::args::{int, is};
 use crate::ctx::Ctx;
@@ -134,6 +136,15 @@ fn restore(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     ks.signal_modified(db, key);
     ks.notify(GENERIC, "restore", db, key);
     ks.dirty += 1;
+    if let (Some(at), false) = (expire_at, opts.absttl) {
+        // Replicas and the AOF get the absolute expire time, so a replay
+        // later expires the key at the same moment (as Redis rewrites it).
+        let at = at.to_string();
+        let mut rewritten: Vec<&[u8]> = vec![args[0], key, at.as_bytes()];
+        rewritten.extend_from_slice(&args[3..]);
+        rewritten.push(b"ABSTTL");
+        ctx.propagate_as(&rewritten);
+    }
     ctx.out.ok();
     Ok(())
 }

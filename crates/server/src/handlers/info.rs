@@ -480,15 +480,26 @@ fn system_memory() -> u64 {
 fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
     let dirty: u64 = s.engine.shards().iter().map(|ks| ks.dirty).sum();
     let aof = s.config.bool("appendonly");
-    field(out, "loading", 0);
+    field(out, "loading", s.loading.is_some() as u8);
     field(out, "async_loading", 0);
-    field(out, "current_cow_peak", 0);
-    field(out, "current_cow_size", 0);
-    field(out, "current_cow_size_age", 0);
-    field(out, "current_fork_perc", "0.00");
-    field(out, "current_save_keys_processed", 0);
-    field(out, "current_save_keys_total", 0);
     let rdb = &s.rdb;
+    let child = &rdb.child_figures;
+    field(out, "current_cow_peak", child.cow_peak);
+    field(out, "current_cow_size", child.cow_bytes);
+    let cow_age = if child.cow_updated_us > 0 {
+        (crate::persistence::child_info::monotonic_us() - child.cow_updated_us) / 1_000_000
+    } else {
+        0
+    };
+    field(out, "current_cow_size_age", cow_age);
+    let fork_perc = if child.keys_total > 0 {
+        child.keys_processed as f64 / child.keys_total as f64 * 100.0
+    } else {
+        0.0
+    };
+    field(out, "current_fork_perc", format!("{fork_perc:.2}"));
+    field(out, "current_save_keys_processed", child.keys_processed);
+    field(out, "current_save_keys_total", child.keys_total);
     field(
         out,
         "rdb_changes_since_last_save",
@@ -510,7 +521,7 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
             .map_or(-1, |c| c.started.elapsed().as_secs() as i64),
     );
     field(out, "rdb_saves", rdb.saves);
-    field(out, "rdb_last_cow_size", 0);
+    field(out, "rdb_last_cow_size", rdb.last_cow_size);
     field(
         out,
         "rdb_last_load_keys_expired",
@@ -536,6 +547,11 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
         field(out, "aof_buffer_length", 0);
         field(out, "aof_pending_bio_fsync", 0);
         field(out, "aof_delayed_fsync", 0);
+    }
+    if let Some(l) = &s.loading {
+        for (name, value) in l.info_fields(s.now_ms / 1000) {
+            field(out, name, value);
+        }
     }
 }
 

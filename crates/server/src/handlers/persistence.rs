@@ -2,6 +2,7 @@
 //! in `debug.rs`. The work is in [`crate::persistence`].
 
 use super::{reply, ServerHandler};
+use crate::loading::LoadKind;
 use crate::server::Server;
 use lodestone_commands::args::is;
 use lodestone_commands::{CmdError, CmdResult};
@@ -76,7 +77,11 @@ impl Server {
         let loaded = crate::persistence::file::read(&name)
             .map_err(|e| e.to_string())
             .and_then(|b| b.ok_or_else(|| "no RDB file".to_string()))
-            .and_then(|bytes| crate::persistence::load::load(self, &bytes, merge));
+            .and_then(|bytes| {
+                self.with_loading(LoadKind::Rdb, bytes.len() as u64, Some(key), |s| {
+                    crate::persistence::load::load(s, &bytes, merge)
+                })
+            });
         match loaded {
             Ok(l) => {
                 self.rdb.last_load_keys_loaded = l.keys;
@@ -92,16 +97,19 @@ impl Server {
         }
     }
 
-    /// Loads `dbfilename` at startup, if it exists. A file that cannot be
-    /// loaded stops the server, as in Redis (serving a partial data set
-    /// would look like data loss).
+    /// Loads `dbfilename` at startup, if it exists, answering clients with
+    /// LOADING meanwhile. A file that cannot be loaded stops the server, as
+    /// in Redis (serving a partial data set would look like data loss).
     pub fn load_at_startup(&mut self) -> std::io::Result<()> {
         let name = self.config.str("dbfilename");
         let Some(bytes) = crate::persistence::file::read(&name)? else {
             return Ok(());
         };
         let started = std::time::Instant::now();
-        match crate::persistence::load::load(self, &bytes, false) {
+        let loaded = self.with_loading(LoadKind::Rdb, bytes.len() as u64, None, |s| {
+            crate::persistence::load::load(s, &bytes, false)
+        });
+        match loaded {
             Ok(l) => {
                 self.rdb.last_load_keys_loaded = l.keys;
                 self.rdb.last_load_keys_expired = l.expired;

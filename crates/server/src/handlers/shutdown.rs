@@ -61,7 +61,10 @@ impl Server {
     /// Saves what must be saved before exiting. Returns false when the
     /// shutdown must not proceed.
     pub fn finish_for_shutdown(&mut self, f: ShutdownFlags) -> bool {
-        let wants_save = f.save || (!f.nosave && !self.config.str("save").is_empty());
+        // Never while loading: the data set is partial and would replace
+        // the file being loaded.
+        let wants_save = self.loading.is_none()
+            && (f.save || (!f.nosave && !self.config.str("save").is_empty()));
         if let Some(child) = self.rdb.child.take() {
             self.log_warning("There is a child saving an .rdb. Killing it!");
             // SAFETY: signalling and reaping our own child process.

@@ -2,15 +2,21 @@
 //! of the data set while the parent keeps serving; the parent collects the
 //! child's exit status from its cron.
 
-use super::{file, save};
+use super::child_info::{self, Receiver, Report};
+use super::{file, save, ChildFigures};
 use crate::server::Server;
+use std::time::{Duration, Instant};
 
 /// A running BGSAVE child.
 pub struct Child {
     /// Its process id.
     pub pid: libc::pid_t,
     /// When it was forked.
-    pub started: std::time::Instant,
+    pub started: Instant,
+    /// Its progress reports (none if the pipe could not be made).
+    pub info: Option<Receiver>,
+    /// When they were last read.
+    pub info_read: Instant,
 }
 
 impl Server {
@@ -19,12 +25,15 @@ impl Server {
     pub fn start_bgsave(&mut self) -> Result<(), String> {
         let name = self.config.str("dbfilename");
         let dirty = self.dirty_total();
+        // Without a pipe the save runs all the same, unreported.
+        let pipe = child_info::Pipe::new().ok();
         // SAFETY: the child only serializes memory it owns (its
         // copy-on-write image), writes one file and leaves with _exit,
         // running no destructor and touching no shared state; the
         // allocator's fork handlers keep malloc usable in the child.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
+            self.rdb.last_bgsave_ok = false;
             return Err(format!(
                 "Can't save in background: fork: {}",
                 std::io::Error::last_os_error()
@@ -32,49 +41,129 @@ impl Server {
         }
         if pid == 0 {
             self.close_listeners_in_child();
-            let bytes = save::snapshot(self);
-            let code = match file::write_atomically(&name, &bytes, std::process::id()) {
-                Ok(()) => 0,
-                Err(_) => 1,
-            };
+            let code = self.save_in_child(&name, pipe.map(|p| p.into_sender("RDB")));
             // SAFETY: ends the child without unwinding or running the
             // parent's destructors.
             unsafe { libc::_exit(code) };
         }
         self.log_notice(&format!("Background saving started by pid {pid}"));
+        self.rdb.saves += 1;
         self.rdb.dirty_at_bgsave_start = dirty;
         self.rdb.last_attempt_unix = self.now_ms / 1000;
+        let dbs = self.engine.db_count();
+        let keys_total = self
+            .engine
+            .shards()
+            .iter()
+            .flat_map(|ks| (0..dbs).map(move |db| ks.db(db).len() as u64))
+            .sum();
+        self.rdb.child_figures = ChildFigures {
+            keys_total,
+            ..ChildFigures::default()
+        };
         self.rdb.child = Some(Child {
             pid,
-            started: std::time::Instant::now(),
+            started: Instant::now(),
+            info: pipe.map(child_info::Pipe::into_receiver),
+            info_read: Instant::now(),
         });
         Ok(())
+    }
+
+    /// The BGSAVE child's work: the snapshot, reporting progress to the
+    /// parent, then the file. Returns the exit status.
+    fn save_in_child(&self, name: &str, mut sender: Option<child_info::Sender>) -> i32 {
+        let mut keys = 0;
+        let bytes = save::snapshot_reporting(self, &mut |n, own| {
+            keys = n;
+            if let Some(line) = sender.as_mut().and_then(|s| s.keys_written(n, own)) {
+                self.log_verbose(&line);
+            }
+        });
+        if let Err(e) = file::write_atomically(name, &bytes, std::process::id()) {
+            self.log_warning(&file::temp_failure(std::process::id(), &e));
+            return 1;
+        }
+        self.log_notice("DB saved on disk");
+        if let Some(s) = sender.as_mut() {
+            let line = s.finish(child_info::KIND_RDB_DONE, keys, bytes.len());
+            self.log_notice(&line);
+        }
+        0
+    }
+
+    /// Applies the child's reports (Redis's `updateChildInfo`).
+    fn apply_child_reports(&mut self, reports: Vec<Report>) {
+        let f = &mut self.rdb.child_figures;
+        for r in reports {
+            f.cow_peak = f.cow_peak.max(r.cow);
+            if r.kind == child_info::KIND_CURRENT {
+                f.cow_bytes = r.cow;
+                f.cow_updated_us = r.cow_updated_us;
+                f.keys_processed = r.keys;
+            } else if r.kind == child_info::KIND_RDB_DONE {
+                self.rdb.last_cow_size = f.cow_peak;
+            }
+        }
     }
 
     /// Collects a finished BGSAVE child (called from the cron), records
     /// the outcome, and starts a scheduled one.
     pub fn reap_bgsave(&mut self) {
-        let Some(child) = self.rdb.child.as_ref() else {
+        let Some(child) = self.rdb.child.as_mut() else {
             return;
         };
+        // Progress at most once a second, as Redis reads it.
+        let mut reports = Vec::new();
+        if child.info_read.elapsed() >= Duration::from_secs(1) {
+            child.info_read = Instant::now();
+            reports = child
+                .info
+                .as_mut()
+                .map(Receiver::receive)
+                .unwrap_or_default();
+        }
         let mut status = 0;
         // SAFETY: waitpid on our own child with WNOHANG never blocks.
         let r = unsafe { libc::waitpid(child.pid, &mut status, libc::WNOHANG) };
         if r == 0 {
+            self.apply_child_reports(reports);
             return;
         }
+        let exited_ok = r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+        if exited_ok {
+            // The final report, written before the child exited.
+            reports.extend(
+                child
+                    .info
+                    .as_mut()
+                    .map(Receiver::receive)
+                    .unwrap_or_default(),
+            );
+        }
         let secs = child.started.elapsed().as_secs() as i64;
-        let ok = r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+        let pid = child.pid;
         self.rdb.child = None;
+        self.apply_child_reports(reports);
+        self.rdb.child_figures = ChildFigures::default();
         self.rdb.last_bgsave_secs = secs;
-        self.rdb.last_bgsave_ok = ok;
-        if ok {
+        if r == pid && libc::WIFSIGNALED(status) {
+            // Killed: its temporary file stays behind. SIGUSR1 is how a
+            // child is stopped on purpose, which is not a failure.
+            let sig = libc::WTERMSIG(status);
+            self.log_warning(&format!("Background saving terminated by signal {sig}"));
+            let _ = std::fs::remove_file(file::temp_name(&self.config.str("dbfilename"), pid));
+            if sig != libc::SIGUSR1 {
+                self.rdb.last_bgsave_ok = false;
+            }
+        } else if exited_ok {
             self.log_notice("Background saving terminated with success");
-            self.rdb.saves += 1;
+            self.rdb.last_bgsave_ok = true;
             self.rdb.last_save_unix = self.now_ms / 1000;
             self.rdb.dirty_at_save = self.rdb.dirty_at_bgsave_start;
         } else {
             self.log_warning("Background saving error");
+            self.rdb.last_bgsave_ok = false;
         }
         if std::mem::take(&mut self.rdb.scheduled) {
             if let Err(e) = self.start_bgsave() {
@@ -86,24 +175,39 @@ impl Server {
     /// Saves in the foreground (SAVE, DEBUG RELOAD, shutdown). Errors are
     /// the I/O error, for the log.
     pub fn save_now(&mut self) -> Result<(), String> {
+        self.rdb.saves += 1;
         let bytes = save::snapshot(self);
         let name = self.config.str("dbfilename");
         self.rdb.last_attempt_unix = self.now_ms / 1000;
         match file::write_atomically(&name, &bytes, std::process::id()) {
             Ok(()) => {
                 self.log_notice("DB saved on disk");
-                self.rdb.saves += 1;
+                // A good save ends a MISCONF state, as in Redis.
+                self.rdb.last_bgsave_ok = true;
                 self.rdb.last_save_unix = self.now_ms / 1000;
                 self.rdb.dirty_at_save = self.dirty_total();
                 Ok(())
             }
             Err(e) => {
-                let msg = format!("Failed opening the temp RDB file temp-{}.rdb (in server root dir {}) for saving: {e}",
-                    std::process::id(),
-                    std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default());
+                let msg = file::temp_failure(std::process::id(), &e);
                 self.log_warning(&msg);
                 Err(msg)
             }
+        }
+    }
+
+    /// After FLUSHALL (Redis's `flushAllDataAndResetRDB`): a running
+    /// BGSAVE is stopped (SIGUSR1, so its end is not a failure; its
+    /// snapshot is obsolete) and, with save points configured, the empty
+    /// data set is saved at once.
+    pub fn reset_rdb_after_flushall(&mut self) {
+        if let Some(child) = &self.rdb.child {
+            // SAFETY: signalling our own child process; the cron reaps it.
+            unsafe { libc::kill(child.pid, libc::SIGUSR1) };
+        }
+        if !self.config.str("save").trim().is_empty() {
+            // A failure is logged; FLUSHALL still succeeded.
+            let _ = self.save_now();
         }
     }
 

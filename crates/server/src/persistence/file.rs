@@ -4,16 +4,13 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `name` (in the working directory, which is `dir`)
 /// atomically; `tag` names the temporary file (Redis uses its pid).
 pub fn write_atomically(name: &str, bytes: &[u8], tag: u32) -> io::Result<()> {
-    let dir = Path::new(name)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!("temp-{tag}.rdb"));
+    let tmp = temp_name(name, tag as i32);
+    let dir = tmp.parent().unwrap_or(Path::new("."));
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -26,6 +23,27 @@ pub fn write_atomically(name: &str, bytes: &[u8], tag: u32) -> io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The temporary file a save of `name` by process `pid` writes before
+/// renaming it (Redis's `temp-<pid>.rdb`, next to the file).
+pub fn temp_name(name: &str, pid: i32) -> PathBuf {
+    let dir = Path::new(name)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dir.join(format!("temp-{pid}.rdb"))
+}
+
+/// The log line of a save that could not write its temporary file, as
+/// Redis words it.
+pub fn temp_failure(pid: u32, e: &io::Error) -> String {
+    format!(
+        "Failed opening the temp RDB file temp-{pid}.rdb (in server root dir {}) for saving: {e}",
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    )
 }
 
 /// The bytes of `name`, or `None` when there is no such file.

@@ -19,7 +19,9 @@ pub struct Loaded {
 /// Loads `bytes` into the server. With `merge`, keys and libraries that
 /// exist are replaced; otherwise they are an error (a file with
 /// duplicates, or DEBUG RELOAD NOFLUSH). Errors carry the reason for the
-/// log; what was loaded before the error stays.
+/// log; what was loaded before the error stays. Run inside
+/// [`Server::with_loading`], it reports its progress (clients are served
+/// meanwhile, see `loading.rs`).
 pub fn load(server: &mut Server, bytes: &[u8], merge: bool) -> Result<Loaded, String> {
     let mut r = SnapshotReader::open(bytes).map_err(|e| describe(&e))?;
     let dbs = server.engine.db_count();
@@ -27,9 +29,15 @@ pub fn load(server: &mut Server, bytes: &[u8], merge: bool) -> Result<Loaded, St
     let mut db = 0;
     let mut loaded = Loaded::default();
     loop {
+        server.loading_progress(r.offset() as u64);
         match r.next_item().map_err(|e| describe(&e))? {
-            Item::Eof => return Ok(loaded),
-            Item::Aux(..) | Item::ResizeDb(..) => {}
+            Item::Eof => {
+                check_sum(server, &mut r)?;
+                server.loading_progress(bytes.len() as u64);
+                return Ok(loaded);
+            }
+            Item::Aux(name, value) => note_aux(server, &name, &value),
+            Item::ResizeDb(..) => {}
             Item::SelectDb(n) if n >= dbs => {
                 return Err(format!(
                     "Data file was created with a server configured to handle more than {dbs} databases"
@@ -46,6 +54,7 @@ pub fn load(server: &mut Server, bytes: &[u8], merge: bool) -> Result<Loaded, St
                 }
             }
             Item::Key { kind, key, meta } => {
+                server.loading_key_loaded();
                 let at = r.offset();
                 let ks = server.engine.shard_for(&key);
                 let value = decode_value(r.values(), kind, &ks.config).map_err(|e| {
@@ -67,16 +76,65 @@ pub fn load(server: &mut Server, bytes: &[u8], merge: bool) -> Result<Loaded, St
     }
 }
 
+/// Reads the checksum after EOF and, with `rdbchecksum` on (and DEBUG
+/// SET-SKIP-CHECKSUM-VALIDATION off), compares it as Redis does: zero
+/// means the writer had checksums off.
+fn check_sum(server: &mut Server, r: &mut SnapshotReader) -> Result<(), String> {
+    let sums = r.read_checksum().map_err(|e| describe(&e))?;
+    if !server.config.bool("rdbchecksum") || server.settings.skip_checksum_validation {
+        return Ok(());
+    }
+    match sums {
+        Some((0, _)) => {
+            server.log_notice("RDB file was saved with checksum disabled: no check performed.");
+            Ok(())
+        }
+        Some((stored, computed)) if stored != computed => {
+            server.log_warning(&format!(
+                "Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now."
+            ));
+            Err(describe(&SnapshotError::Checksum))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Logs what the file says about its origin, as Redis does, and hands
+/// the writer's memory use to the progress figures.
+fn note_aux(server: &mut Server, name: &[u8], value: &[u8]) {
+    let text = String::from_utf8_lossy(value);
+    match name {
+        b"redis-ver" => server.log_notice(&format!("Loading RDB produced by version {text}")),
+        b"ctime" => {
+            let ctime: i64 = text.parse().unwrap_or(0);
+            let age = (crate::server::unix_ms() / 1000 - ctime).max(0);
+            server.log_notice(&format!("RDB age {age} seconds"));
+        }
+        b"used-mem" => {
+            let used: u64 = text.parse().unwrap_or(0);
+            server.log_notice(&format!(
+                "RDB memory usage when created {:.2} Mb",
+                used as f64 / (1024.0 * 1024.0)
+            ));
+            server.loading_rdb_used_mem(used);
+        }
+        _ => {}
+    }
+}
+
 /// A snapshot error as the log shows it.
 fn describe(e: &SnapshotError) -> String {
     match e {
         SnapshotError::BadMagic => "Wrong signature trying to load DB from file".into(),
         SnapshotError::Version(v) => format!("Can't handle RDB format version {v}"),
-        SnapshotError::Checksum => "Wrong RDB checksum. Aborting now.".into(),
+        SnapshotError::Checksum => "RDB CRC error".into(),
         SnapshotError::Module => {
             "The RDB file contains module data, which Lodestone cannot load".into()
         }
         SnapshotError::PreGaFunction => "Pre-release function format not supported".into(),
+        SnapshotError::UnknownType(at, t) => {
+            format!("Unknown RDB encoding type {t} at offset {at}")
+        }
         SnapshotError::Corrupt(at, e) => {
             format!("Short read or corrupt data at offset {at}: {e:?}")
         }

@@ -9,6 +9,8 @@
 //! copy-on-write image of the data set while the parent keeps serving.
 
 pub mod bgsave;
+pub mod child_info;
+pub mod disk_error;
 pub mod file;
 pub mod load;
 pub mod save;
@@ -17,7 +19,8 @@ pub mod save;
 pub struct RdbState {
     /// Unix time (s) of the last successful save (the start time before).
     pub last_save_unix: i64,
-    /// Successful saves since startup.
+    /// Saves started since startup (SAVE and BGSAVE, as Redis counts
+    /// `rdb_saves`).
     pub saves: u64,
     /// The data set's change counter at the last successful save.
     pub dirty_at_save: u64,
@@ -34,6 +37,10 @@ pub struct RdbState {
     pub child: Option<bgsave::Child>,
     /// A BGSAVE SCHEDULE waiting for the running one to end.
     pub scheduled: bool,
+    /// What the running child reported (reset when it ends).
+    pub child_figures: ChildFigures,
+    /// Copy-on-write peak of the last successful BGSAVE, in bytes.
+    pub last_cow_size: u64,
     /// Keys loaded by the last load.
     pub last_load_keys_loaded: u64,
     /// Keys skipped as expired by the last load.
@@ -55,6 +62,38 @@ impl RdbState {
             scheduled: false,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            child_figures: ChildFigures::default(),
+            last_cow_size: 0,
         }
+    }
+}
+
+/// The running fork child's progress, as INFO persistence shows it
+/// (`current_*` fields; see `child_info.rs`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChildFigures {
+    /// Highest copy-on-write size reported, in bytes.
+    pub cow_peak: u64,
+    /// Last copy-on-write size reported, in bytes.
+    pub cow_bytes: u64,
+    /// When it was measured (monotonic µs; 0: never).
+    pub cow_updated_us: i64,
+    /// Keys the child has written.
+    pub keys_processed: u64,
+    /// Keys there were when it was forked.
+    pub keys_total: u64,
+}
+
+/// Sleeps `usec` microseconds; a negative value sleeps one microsecond
+/// with probability 1/|usec| (Redis's `debugDelay`, behind the test knobs
+/// `rdb-key-save-delay` and `key-load-delay`, which take effect per key).
+pub fn debug_delay(usec: i64) {
+    let usec = if usec < 0 {
+        u64::from(fastrand::u64(..usec.unsigned_abs()) == 0)
+    } else {
+        usec as u64
+    };
+    if usec > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(usec));
     }
 }

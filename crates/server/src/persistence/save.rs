@@ -11,11 +11,19 @@ use lodestone_storage::KeyMeta;
 
 /// The RDB bytes of everything the server holds now.
 pub fn snapshot(server: &Server) -> Vec<u8> {
+    snapshot_reporting(server, &mut |_, _| {})
+}
+
+/// [`snapshot`], calling `on_key` after each key with the number of keys
+/// written so far and the bytes of the snapshot built so far (a BGSAVE
+/// child reports its progress with them).
+pub fn snapshot_reporting(server: &Server, on_key: &mut dyn FnMut(u64, usize)) -> Vec<u8> {
     let compress = server.config.bool("rdbcompression");
     let checksum = server.config.bool("rdbchecksum");
     let policy = server.config.enum_name("maxmemory-policy");
     let save_lru = policy.ends_with("-lru");
     let save_lfu = policy.ends_with("-lfu");
+    let key_delay = server.config.int("rdb-key-save-delay");
     let mut w = SnapshotWriter::new(compress);
     w.aux("redis-ver", REDIS_VERSION.as_bytes());
     w.aux("redis-bits", b"64");
@@ -33,6 +41,7 @@ pub fn snapshot(server: &Server) -> Vec<u8> {
     }
     let shards = server.engine.shards();
     let mut value = Vec::new();
+    let mut written = 0u64;
     for db in 0..server.engine.db_count() {
         let keys: usize = shards.iter().map(|ks| ks.db(db).len()).sum();
         if keys == 0 {
@@ -55,6 +64,11 @@ pub fn snapshot(server: &Server) -> Vec<u8> {
                 value.clear();
                 encode_value(&entry.value, &mut value, compress);
                 w.key(entry.key(), meta, &value);
+                written += 1;
+                on_key(written, w.len());
+                if key_delay != 0 {
+                    super::debug_delay(key_delay);
+                }
             }
         }
     }

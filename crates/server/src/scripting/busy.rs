@@ -99,7 +99,7 @@ impl Server {
                 true
             }
         };
-        self.process_events_while_blocked(caller, sweep);
+        self.process_events_while_blocked(Some(caller), sweep);
         if self.exit_now {
             return HookVerdict::Abort("Script interrupted by SHUTDOWN");
         }

@@ -467,6 +467,14 @@ impl Server {
                 "Write commands are not allowed from read-only scripts.",
             );
         }
+        // Persistence failing: a write is refused unless the script already
+        // wrote (it cannot be stopped half-way).
+        if flags & cmdflags::WRITE != 0 && !state.write_dirty {
+            if let Some(cause) = self.disk_error() {
+                let text = cause.command_error().message();
+                return self.script_refusal(Some(id), &format!("-{text}"));
+            }
+        }
         // Over `maxmemory` when the script started: a command that may
         // grow memory is refused, unless the script already wrote (it
         // cannot be stopped half-way) or declared `allow-oom`.

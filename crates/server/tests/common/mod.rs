@@ -3,6 +3,8 @@
 //! talks RESP to them over TCP.
 #![allow(dead_code)]
 
+pub mod in_dir;
+
 use lodestone_protocol::frame::{self, Frame};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -50,6 +50,11 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// The bytes read so far (what a checksum covers).
+    pub fn consumed(&self) -> &'a [u8] {
+        &self.bytes[..self.pos]
+    }
+
     /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], RdbError> {
         if n > self.remaining() {

@@ -40,6 +40,16 @@ impl SnapshotWriter {
         SnapshotWriter { out, compress }
     }
 
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether nothing was written (never: the header is there).
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
     /// An auxiliary field (`redis-ver`, `ctime`, ...).
     pub fn aux(&mut self, name: &str, value: &[u8]) {
         self.out.push(OPCODE_AUX);
@@ -115,7 +125,7 @@ pub enum Item {
         /// Expire time, idle time and frequency given before it.
         meta: KeyMeta,
     },
-    /// The end of the file (the checksum was verified on open).
+    /// The end of the data; the checksum follows ([`SnapshotReader::read_checksum`]).
     Eof,
 }
 
@@ -132,7 +142,8 @@ pub enum SnapshotError {
     BadMagic,
     /// A version newer than this server writes, or invalid.
     Version(u16),
-    /// The trailing CRC-64 does not match.
+    /// The CRC-64 after the EOF opcode does not match (returned by the
+    /// caller that compares [`SnapshotReader::read_checksum`]'s figures).
     Checksum,
     /// A module's data, which Lodestone cannot load.
     Module,
@@ -140,11 +151,20 @@ pub enum SnapshotError {
     PreGaFunction,
     /// Truncated or corrupt at this byte offset.
     Corrupt(usize, RdbError),
+    /// A byte where an opcode or a value type belongs that is neither;
+    /// the offset is just after it.
+    UnknownType(usize, u8),
+}
+
+/// Whether `t` is a value type byte of Redis 7.2 (`rdbIsObjectType`).
+fn is_object_type(t: u8) -> bool {
+    t <= 7 || (9..=21).contains(&t)
 }
 
 impl<'a> SnapshotReader<'a> {
-    /// Checks the magic, the version and (when non-zero) the checksum, and
-    /// returns a reader positioned after the header.
+    /// Checks the magic and the version and returns a reader positioned
+    /// after the header. The checksum is read after the last item, as
+    /// Redis reads it ([`SnapshotReader::read_checksum`]).
     pub fn open(bytes: &'a [u8]) -> Result<SnapshotReader<'a>, SnapshotError> {
         if bytes.len() < 9 || &bytes[..5] != b"REDIS" {
             return Err(SnapshotError::BadMagic);
@@ -155,16 +175,6 @@ impl<'a> SnapshotReader<'a> {
             .ok_or(SnapshotError::BadMagic)?;
         if !(OLDEST_VERSION..=RDB_VERSION).contains(&version) {
             return Err(SnapshotError::Version(version));
-        }
-        // Version 5 and later end with a CRC-64 after the EOF opcode.
-        if version >= 5 && bytes.len() >= 18 {
-            let (body, tail) = bytes.split_at(bytes.len() - 8);
-            let mut stored = [0u8; 8];
-            stored.copy_from_slice(tail);
-            let stored = u64::from_le_bytes(stored);
-            if stored != 0 && stored != crc64(body) {
-                return Err(SnapshotError::Checksum);
-            }
         }
         let mut r = Reader::new(bytes);
         for _ in 0..9 {
@@ -186,6 +196,22 @@ impl<'a> SnapshotReader<'a> {
     /// Byte offset reached, for error reports.
     pub fn offset(&self) -> usize {
         self.r.offset()
+    }
+
+    /// Called after [`Item::Eof`]: the CRC-64 stored after it (zero when
+    /// the writer had checksums off) and the CRC-64 of every byte before
+    /// it, or `None` for versions before 5, which have no checksum. The
+    /// caller decides whether to compare (`rdbchecksum`).
+    pub fn read_checksum(&mut self) -> Result<Option<(u64, u64)>, SnapshotError> {
+        if self.version < 5 {
+            return Ok(None);
+        }
+        let at = self.r.offset();
+        let computed = crc64(self.r.consumed());
+        let b = self.r.take(8).map_err(|e| SnapshotError::Corrupt(at, e))?;
+        let mut stored = [0u8; 8];
+        stored.copy_from_slice(b);
+        Ok(Some((u64::from_le_bytes(stored), computed)))
     }
 
     /// The next item.
@@ -230,6 +256,9 @@ impl<'a> SnapshotReader<'a> {
                 }
                 OPCODE_IDLE => meta.idle_secs = Some(self.r.length().map_err(corrupt)?),
                 OPCODE_FREQ => meta.freq = Some(self.r.u8().map_err(corrupt)?),
+                kind if !is_object_type(kind) => {
+                    return Err(SnapshotError::UnknownType(self.r.offset(), kind));
+                }
                 kind => {
                     let key = self.r.string().map_err(corrupt)?;
                     return Ok(Item::Key { kind, key, meta });
@@ -293,18 +322,41 @@ mod tests {
         assert_eq!(r.next_item().unwrap(), Item::Eof);
     }
 
+    /// Reads every item of `bytes` up to EOF, then its checksum.
+    fn checksum_of(bytes: &[u8]) -> Option<(u64, u64)> {
+        let mut r = SnapshotReader::open(bytes).unwrap();
+        loop {
+            match r.next_item().unwrap() {
+                Item::Eof => return r.read_checksum().unwrap(),
+                Item::Key { .. } => {
+                    r.values().string().unwrap();
+                }
+                _ => {}
+            }
+        }
+    }
+
     #[test]
-    fn damaged_files_are_refused() {
+    fn checksums_are_read_after_eof() {
         let mut w = SnapshotWriter::new(false);
         w.select_db(0, 1, 0);
         w.key(b"k", KeyMeta::default(), &string_value(b"v"));
         let mut bytes = w.finish(true);
+        let (stored, computed) = checksum_of(&bytes).unwrap();
+        assert_eq!(stored, computed);
         let n = bytes.len();
-        bytes[n - 12] ^= 1;
-        assert!(matches!(
-            SnapshotReader::open(&bytes),
-            Err(SnapshotError::Checksum)
-        ));
+        bytes[n - 10] ^= 1;
+        let (stored, computed) = checksum_of(&bytes).unwrap();
+        assert_ne!(stored, computed);
+        // Checksums off: zero is stored.
+        let w = SnapshotWriter::new(false);
+        assert_eq!(checksum_of(&w.finish(false)).unwrap().0, 0);
+        // Version 4 files have none.
+        assert_eq!(checksum_of(b"REDIS0004\xff"), None);
+    }
+
+    #[test]
+    fn damaged_files_are_refused() {
         assert!(matches!(
             SnapshotReader::open(b"REDIS0099\xff"),
             Err(SnapshotError::Version(99))
@@ -313,11 +365,17 @@ mod tests {
             SnapshotReader::open(b"NOTRDB"),
             Err(SnapshotError::BadMagic)
         ));
-        // Without a checksum, a cut file reads until the cut.
+        let mut r = SnapshotReader::open(b"REDIS0011\x08\x01k").unwrap();
+        assert_eq!(r.next_item(), Err(SnapshotError::UnknownType(10, 8)));
+        // A cut file reads until the cut.
         let w = SnapshotWriter::new(false);
         let bytes = w.finish(false);
         let mut r = SnapshotReader::open(&bytes[..10]).unwrap();
         assert_eq!(r.next_item().unwrap(), Item::Eof);
+        assert!(matches!(
+            r.read_checksum(),
+            Err(SnapshotError::Corrupt(10, RdbError::Truncated))
+        ));
         let mut r = SnapshotReader::open(&bytes[..9]).unwrap();
         assert!(matches!(r.next_item(), Err(SnapshotError::Corrupt(9, _))));
     }
