@@ -245,3 +245,27 @@ fn sync_snapshot_carries_streams() {
     assert_eq!(command(&mut replica), vec!["select", "0"]);
     assert_eq!(command(&mut replica), vec!["xadd", "s", "2-0", "f", "z"]);
 }
+
+#[test]
+fn published_messages_reach_replicas() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    let mut replica = Conn::connect(server.port);
+    common::send(&mut replica, &["SYNC"]);
+    read_snapshot(&mut replica);
+    c.cmd(&["SELECT", "2"]);
+    c.cmd(&["PUBLISH", "news", "one"]);
+    c.cmd(&["MULTI"]);
+    c.cmd(&["SPUBLISH", "shard", "two"]);
+    c.cmd(&["EXEC"]);
+    c.cmd(&["SET", "k", "v"]);
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["select", "2"],
+        vec!["publish", "news", "one"],
+        vec!["spublish", "shard", "two"],
+        vec!["set", "k", "v"],
+    ];
+    for want in expected {
+        assert_eq!(command(&mut replica), want);
+    }
+}

@@ -1,6 +1,7 @@
 //! Pub/Sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB.
 
 use super::{reply, ServerHandler};
+use crate::propagate::TARGET_REPLICAS;
 use crate::pubsub::Kind;
 use crate::server::Server;
 use lodestone_commands::glob::Pattern;
@@ -138,6 +139,7 @@ fn sunsubscribe(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 /// `PUBLISH channel message`
 fn publish(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     let n = s.publish(args[1], args[2]);
+    propagate_to_replicas(s, key, args);
     reply(s, key, |r| r.int(n as i64));
     Ok(())
 }
@@ -145,8 +147,17 @@ fn publish(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 /// `SPUBLISH shardchannel message`
 fn spublish(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     let n = s.publish_shard(args[1], args[2]);
+    propagate_to_replicas(s, key, args);
     reply(s, key, |r| r.int(n as i64));
     Ok(())
+}
+
+/// Messages are sent on to replicas (not the AOF) so that their
+/// subscribers get them too, as Redis forces for PUBLISH and SPUBLISH.
+fn propagate_to_replicas(s: &mut Server, key: usize, args: &[&[u8]]) {
+    let db = s.clients.get(key).map_or(0, |c| c.db);
+    let targets = s.effect_targets & TARGET_REPLICAS;
+    s.effects.record(db, args, targets);
 }
 
 fn list_channels(s: &mut Server, key: usize, args: &[&[u8]], kind: Kind) -> CmdResult {
