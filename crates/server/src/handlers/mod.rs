@@ -19,6 +19,7 @@ pub mod replication;
 pub mod scripting;
 pub mod shutdown;
 pub mod slowlog;
+pub mod tracking;
 
 use crate::server::Server;
 use lodestone_commands::CmdResult;
@@ -51,6 +52,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         shutdown::COMMANDS,
         function::COMMANDS,
         client::COMMANDS,
+        tracking::COMMANDS,
         info::COMMANDS,
         command::COMMANDS,
         debug::COMMANDS,
