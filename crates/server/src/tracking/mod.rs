@@ -222,8 +222,8 @@ impl Server {
     }
 
     /// A flush: every tracking client (BCAST ones too) is told that
-    /// everything changed, and the table is emptied (freed in the
-    /// background for an ASYNC flush).
+    /// everything changed, and the table is emptied (a big one freed in
+    /// the background for an ASYNC flush).
     fn invalidate_all(&mut self, current: Option<usize>, lazy: bool) {
         if self.tracking.clients > 0 {
             let mut targets: Vec<(ClientId, usize)> = self
@@ -241,8 +241,9 @@ impl Server {
                 }
             }
         }
+        let big = self.tracking.table.len() > lodestone_storage::value::LAZYFREE_THRESHOLD;
         let old = self.tracking.table.take_all();
-        if lazy {
+        if lazy && big {
             self.engine.shards()[0].lazyfree().free(old);
         }
     }
