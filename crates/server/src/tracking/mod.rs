@@ -22,7 +22,7 @@
 //!
 //! Invalidations for the client whose command is running wait until that
 //! command (the whole transaction or script) has replied; see
-//! [`Server::send_deferred_pushes`].
+//! `Server::send_deferred_pushes`.
 //!
 //! Cost when nobody tracks: the change log records nothing, and each
 //! command tests one flag ([`Tracking::is_active`]).
