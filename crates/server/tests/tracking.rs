@@ -433,6 +433,16 @@ fn publish_to_self_follows_the_reply() {
             Send(0, &["CLIENT", "REPLY", "SKIP"]),
             Send(0, &["PUBLISH", "foo", "skipped"]),
             Drain(0),
+            // Keyspace notifications about the client's own writes too.
+            Cmd(0, &["CONFIG", "SET", "notify-keyspace-events", "KA"]),
+            Cmd(0, &["PSUBSCRIBE", "__keyspace@0__:*"]),
+            Cmd(0, &["SET", "k", "v"]),
+            Drain(0),
+            Send(0, &["CLIENT", "REPLY", "OFF"]),
+            Send(0, &["DEL", "k"]),
+            Cmd(0, &["CLIENT", "REPLY", "ON"]),
+            Drain(0),
+            Cmd(0, &["CONFIG", "SET", "notify-keyspace-events", ""]),
         ],
     );
 }
