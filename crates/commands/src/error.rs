@@ -242,6 +242,31 @@ pub enum CmdError {
     PauseMode,
     /// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
     UnblockReason,
+    /// CLIENT TRACKING with REDIRECT given twice.
+    TrackingRedirectTwice,
+    /// CLIENT TRACKING REDIRECT to a client id that is not connected.
+    TrackingRedirectMissing,
+    /// CLIENT TRACKING ON with PREFIX but without BCAST.
+    TrackingPrefixWithoutBcast,
+    /// CLIENT TRACKING ON switching BCAST on or off while tracking.
+    TrackingBcastSwitch,
+    /// CLIENT TRACKING ON with BCAST and OPTIN or OPTOUT.
+    TrackingOptWithBcast,
+    /// CLIENT TRACKING ON with both OPTIN and OPTOUT.
+    TrackingOptInAndOut,
+    /// CLIENT TRACKING ON switching between OPTIN and OPTOUT while tracking.
+    TrackingOptSwitch,
+    /// CLIENT TRACKING BCAST prefix overlapping one the client tracks:
+    /// (new prefix, existing prefix).
+    TrackingPrefixOverlapsExisting(Vec<u8>, Vec<u8>),
+    /// CLIENT TRACKING BCAST prefixes overlapping each other: (first, second).
+    TrackingPrefixOverlapsGiven(Vec<u8>, Vec<u8>),
+    /// CLIENT CACHING without tracking on.
+    CachingWithoutTracking,
+    /// CLIENT CACHING YES outside OPTIN mode.
+    CachingYesWithoutOptin,
+    /// CLIENT CACHING NO outside OPTOUT mode.
+    CachingNoWithoutOptout,
     /// CONFIG SET/GET/... error with the exact text Redis builds for it.
     Config(String),
     /// CONFIG SET of an unknown parameter; carries the name as given.
@@ -535,6 +560,20 @@ impl CmdError {
                 c_str(opt, usize::MAX),
                 b"'",
             ]),
+            CmdError::TrackingPrefixOverlapsExisting(new, existing) => join(&[
+                b"ERR Prefix '",
+                c_str(new, usize::MAX),
+                b"' overlaps with an existing prefix '",
+                c_str(existing, usize::MAX),
+                b"'. Prefixes for a single client must not overlap.",
+            ]),
+            CmdError::TrackingPrefixOverlapsGiven(first, second) => join(&[
+                b"ERR Prefix '",
+                c_str(first, usize::MAX),
+                b"' overlaps with another provided prefix '",
+                c_str(second, usize::MAX),
+                b"'. Prefixes for a single client must not overlap.",
+            ]),
             CmdError::Script(text) => Cow::Owned(text.clone()),
             CmdError::ExecRefused(cause) => join(&[
                 b"EXECABORT Transaction discarded because of: ",
@@ -747,6 +786,19 @@ impl CmdError {
             NoSuchUser(u) => format!("ERR No such user '{u}'").into(),
             PauseMode => "ERR CLIENT PAUSE mode must be WRITE or ALL".into(),
             UnblockReason => "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into(),
+            TrackingRedirectTwice => "ERR A client can only redirect to a single other client".into(),
+            TrackingRedirectMissing => "ERR The client ID you want redirect to does not exist".into(),
+            TrackingPrefixWithoutBcast => "ERR PREFIX option requires BCAST mode to be enabled".into(),
+            TrackingBcastSwitch => "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.".into(),
+            TrackingOptWithBcast => "ERR OPTIN and OPTOUT are not compatible with BCAST".into(),
+            TrackingOptInAndOut => "ERR You can't specify both OPTIN mode and OPTOUT mode".into(),
+            TrackingOptSwitch => "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.".into(),
+            TrackingPrefixOverlapsExisting(..) | TrackingPrefixOverlapsGiven(..) => {
+                String::from_utf8_lossy(&self.message_bytes()).into_owned().into()
+            }
+            CachingWithoutTracking => "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled".into(),
+            CachingYesWithoutOptin => "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.".into(),
+            CachingNoWithoutOptout => "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.".into(),
             Config(text) | Debug(text) | Shutdown(text) | InvalidArgument(text) | Refused(text) => {
                 format!("ERR {text}").into()
             }

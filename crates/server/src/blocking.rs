@@ -140,6 +140,7 @@ impl Server {
         let args: Vec<&[u8]> = b.args.iter().map(Vec::as_slice).collect();
         self.call(key, b.cmd, &args);
         self.reprocess_deadline = None;
+        self.end_caching_window(key);
         if self
             .clients
             .get(key)
@@ -182,6 +183,7 @@ impl Server {
         if let Some(c) = self.clients.get_mut(key) {
             Reply::new(&mut c.out, c.resp).null_array();
         }
+        self.end_caching_window(key);
         self.after_reply(key);
         self.to_resume.push(key);
     }
@@ -197,6 +199,7 @@ impl Server {
         if let Some(c) = self.clients.get_mut(key) {
             Reply::new(&mut c.out, c.resp).error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
         }
+        self.end_caching_window(key);
         self.after_reply(key);
         self.to_resume.push(key);
     }

@@ -5,7 +5,7 @@
 //! loop writes `out` to the socket once per iteration, so a pipeline of
 //! commands costs one write. Everything else here is the per-connection
 //! state commands read and change: selected database, protocol version,
-//! name, transaction, subscriptions, flags.
+//! name, transaction, subscriptions, client-side caching, flags.
 
 use lodestone_protocol::RequestParser;
 use mio::net::TcpStream;
@@ -100,6 +100,28 @@ pub mod flags {
     pub const UNIX_SOCKET: u32 = 1 << 8;
     /// A replica attached by SYNC/PSYNC: it receives the write stream.
     pub const REPLICA: u32 = 1 << 9;
+    /// CLIENT TRACKING on: keys it reads (or BCAST prefixes) are tracked.
+    pub const TRACKING: u32 = 1 << 10;
+    /// The client its invalidations are redirected to is gone.
+    pub const TRACKING_BROKEN_REDIR: u32 = 1 << 11;
+    /// Tracking in BCAST mode (prefixes, nothing remembered per key).
+    pub const TRACKING_BCAST: u32 = 1 << 12;
+    /// Tracking in OPTIN mode: only reads after CLIENT CACHING YES count.
+    pub const TRACKING_OPTIN: u32 = 1 << 13;
+    /// Tracking in OPTOUT mode: reads after CLIENT CACHING NO do not count.
+    pub const TRACKING_OPTOUT: u32 = 1 << 14;
+    /// CLIENT CACHING was given for the next command or transaction.
+    pub const TRACKING_CACHING: u32 = 1 << 15;
+    /// Tracking with NOLOOP: no invalidations for the client's own writes.
+    pub const TRACKING_NOLOOP: u32 = 1 << 16;
+    /// Every tracking flag, cleared together when tracking is turned off.
+    pub const TRACKING_ALL: u32 = TRACKING
+        | TRACKING_BROKEN_REDIR
+        | TRACKING_BCAST
+        | TRACKING_OPTIN
+        | TRACKING_OPTOUT
+        | TRACKING_CACHING
+        | TRACKING_NOLOOP;
 }
 
 /// One connection.
@@ -124,13 +146,8 @@ pub struct Client {
     pub pending_write: bool,
     /// Selected database.
     pub db: usize,
-    /// Protocol version (2 or 3) replies are being written in: a script
-    /// running on the client's behalf switches it to its own
-    /// (`redis.setresp`) for the replies of `redis.call`.
+    /// Protocol version (2 or 3).
     pub resp: u8,
-    /// The client's own protocol while a script has switched `resp`;
-    /// push messages for the client are written in it.
-    pub resp_outside_script: Option<u8>,
     /// CLIENT SETNAME.
     pub name: Option<Vec<u8>>,
     /// CLIENT SETINFO LIB-NAME.
@@ -175,6 +192,21 @@ pub struct Client {
     /// (and any push while its replies are off); appended to `out` after
     /// the reply of its top-level command.
     pub set_aside_pushes: Vec<u8>,
+    /// Push data for this client produced while its own command runs
+    /// (a message it published to itself, an invalidation redirected to
+    /// it): Redis 7.2 sends it after the command's reply, so it waits here
+    /// until the outermost command of the client ends.
+    pub deferred_pushes: Vec<u8>,
+    /// While a script's command runs for this client, `resp` holds the
+    /// script's protocol and this the connection's own, which pushes to
+    /// the connection use.
+    pub script_saved_resp: Option<u8>,
+    /// CLIENT TRACKING REDIRECT: id of the client receiving this client's
+    /// invalidations (0: none). Kept after tracking is turned off, as
+    /// Redis does, but only reported while tracking is on.
+    pub tracking_redirect: ClientId,
+    /// CLIENT TRACKING BCAST prefixes, in byte order.
+    pub tracking_prefixes: std::collections::BTreeSet<Vec<u8>>,
 }
 
 impl Client {
@@ -220,7 +252,10 @@ impl Client {
             running_input: (0, 0),
             blocked: None,
             set_aside_pushes: Vec::new(),
-            resp_outside_script: None,
+            deferred_pushes: Vec::new(),
+            script_saved_resp: None,
+            tracking_redirect: 0,
+            tracking_prefixes: std::collections::BTreeSet::new(),
         }
     }
 
@@ -243,6 +278,12 @@ impl Client {
     /// Bytes waiting to be written.
     pub fn pending_output(&self) -> usize {
         self.out.len() - self.out_sent
+    }
+
+    /// The protocol the connection speaks (HELLO), even while a script's
+    /// command replies in the script's protocol: pushes are written in it.
+    pub fn connection_resp(&self) -> u8 {
+        self.script_saved_resp.unwrap_or(self.resp)
     }
 
     /// Whether a command's reply should be kept given CLIENT REPLY.

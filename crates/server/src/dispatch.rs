@@ -3,7 +3,7 @@
 //! `maxmemory` with eviction, MISCONF after a failed save, Pub/Sub
 //! context, LOADING, MULTI queuing, CLIENT PAUSE) and the bookkeeping
 //! after it (statistics, SLOWLOG, LATENCY, MONITOR, keyspace
-//! notifications).
+//! notifications, client-side caching).
 
 use crate::client::{flags, QueuedCommand, ReplyMode};
 use crate::handlers::Handler;
@@ -125,8 +125,30 @@ impl Server {
     }
 
     /// Checks existence, arity and context, then queues (inside MULTI) or
-    /// runs the command. Mirrors Redis's `processCommand`.
+    /// runs the command. Mirrors Redis's `processCommand`, followed by the
+    /// part of `resetClient` that ends a CLIENT CACHING: it applies to the
+    /// next command or transaction only (CLIENT commands in between keep
+    /// it).
     pub fn run_command(&mut self, key: usize, args: &[&[u8]]) -> Outcome {
+        let outcome = self.process_command(key, args);
+        if outcome == Outcome::Done && !args[0].eq_ignore_ascii_case(b"client") {
+            self.end_caching_window(key);
+        }
+        outcome
+    }
+
+    /// A command or transaction of client `key` is over: a CLIENT CACHING
+    /// given for it no longer applies. A blocked command is over once it
+    /// is served or times out; a transaction once EXEC or DISCARD ran.
+    pub(crate) fn end_caching_window(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if c.has(flags::TRACKING_CACHING) && c.multi.is_none() && !c.has(flags::BLOCKED) {
+                c.flags &= !flags::TRACKING_CACHING;
+            }
+        }
+    }
+
+    fn process_command(&mut self, key: usize, args: &[&[u8]]) -> Outcome {
         // Pipelines repeat the same command: remember the last top-level
         // name (exact bytes) to skip the case-folding table lookup.
         let cached = match &self.last_lookup {
@@ -173,16 +195,22 @@ impl Server {
         if in_multi && cmd_flags & cmdflags::NO_MULTI != 0 {
             return self.reject(key, Some(id), CmdError::NotAllowedInMulti);
         }
-        if self.rt.maxmemory > 0
-            && self.busy_script.is_none()
-            && self.refused_for_memory(key, top_name, args, cmd_flags, in_multi)
-        {
-            let e = if top_name == "exec" {
-                CmdError::ExecRefused(Box::new(CmdError::OutOfMemory))
-            } else {
-                CmdError::OutOfMemory
-            };
-            return self.reject(key, Some(id), e);
+        if self.rt.maxmemory > 0 && self.busy_script.is_none() {
+            let refused = self.refused_for_memory(key, top_name, args, cmd_flags, in_multi);
+            // Keys evicted for this command are invalidated before its
+            // reply: a cached value from before the eviction is stale.
+            self.tracking_changes_outside_command(Some(key));
+            if refused {
+                let e = if top_name == "exec" {
+                    CmdError::ExecRefused(Box::new(CmdError::OutOfMemory))
+                } else {
+                    CmdError::OutOfMemory
+                };
+                return self.reject(key, Some(id), e);
+            }
+        }
+        if self.tracking.clients > 0 {
+            self.tracking_limit(Some(key));
         }
         if let Some(e) = self.refused_for_disk_error(key, top_name, args, cmd_flags) {
             return self.reject(key, Some(id), e);
@@ -351,6 +379,7 @@ impl Server {
         let arbitrary_keys = cmd.flags & cmdflags::TOUCHES_ARBITRARY_KEYS != 0;
         self.call_depth += 1;
         let caller = self.current_client.replace(key);
+        let outer_cmd = self.running_cmd.replace(id);
         let may_block =
             self.call_depth == 1 && self.clients.get(key).is_some_and(|c| c.multi.is_none());
         let mut block = None;
@@ -394,14 +423,21 @@ impl Server {
             },
         };
         self.call_depth -= 1;
-        self.current_client = caller;
+        if self.tracking.is_active() {
+            self.tracking_after_call(key, id, args);
+        }
         if let Some(req) = block {
+            self.running_cmd = outer_cmd;
+            self.current_client = caller;
             // Parked: statistics count the command when it completes;
             // MONITOR shows it now, once (not again when it is re-run).
             if self.reprocess_deadline.is_none() {
                 self.feed_monitors_if_shown(key, id, args);
             }
             self.block_client(key, id, args, req);
+            if caller != Some(key) {
+                self.send_deferred_pushes(key);
+            }
             return;
         }
         if dirty_before.is_some() {
@@ -440,12 +476,13 @@ impl Server {
             self.stats.eventloop.cmd_sum_us += duration_us;
         }
         self.after_command(key, id, args, duration_us);
+        self.running_cmd = outer_cmd;
+        self.current_client = caller;
         if let Some(c) = self.clients.get_mut(key) {
             if !c.replies_enabled() {
                 c.out.truncate(out_mark.max(c.out_sent));
             }
-            // Messages for the client itself follow its top-level reply.
-            if self.call_depth == 0 && !c.set_aside_pushes.is_empty() {
+            if !c.set_aside_pushes.is_empty() {
                 let pushes = std::mem::take(&mut c.set_aside_pushes);
                 c.out.extend_from_slice(&pushes);
             }
@@ -454,6 +491,11 @@ impl Server {
             } else if c.reply_mode == ReplyMode::SkipNext {
                 c.reply_mode = ReplyMode::Skip;
             }
+        }
+        // The client's outermost command (not one of its transaction or
+        // script) ends here.
+        if caller != Some(key) {
+            self.send_deferred_pushes(key);
         }
         self.after_reply(key);
         if self.call_depth == 0 {

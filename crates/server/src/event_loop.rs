@@ -3,7 +3,8 @@
 //! One iteration waits for readiness (at most until the next tick), reads
 //! every readable client and runs the complete commands it sent, then
 //! writes every client that has output (one write per client per
-//! iteration, however many commands it pipelined), then runs the periodic
+//! iteration, however many commands it pipelined; BCAST invalidations
+//! collected during the iteration go out just before), then runs the periodic
 //! work (`cron`) when due. Sockets are edge-triggered: a read that fills
 //! less than the buffer means the socket is drained.
 
@@ -130,6 +131,7 @@ impl Server {
             }
             self.resume_clients();
             self.eviction_proc();
+            self.tracking_changes_outside_command(None);
             if self.now_ms >= next_tick_ms {
                 let cron_start = std::time::Instant::now();
                 self.cron();
@@ -483,8 +485,10 @@ impl Server {
             }
             self.latency_sample("expire-cycle", started);
             self.propagate_active_expiry();
+            self.tracking_changes_outside_command(None);
             self.publish_keyspace_notifications();
         }
+        self.tracking_broadcast();
         self.flush_pending_writes(None);
         let closing = std::mem::take(&mut self.to_close);
         for key in closing {
@@ -525,6 +529,7 @@ impl Server {
         self.unblock_client(key);
         self.unwatch_all(key);
         self.pubsub_forget_client(key);
+        self.disable_tracking(key);
         self.monitors.retain(|&m| m != key);
         self.replicas.retain(|&r| r != key);
         let mut c = self.clients.remove(key);
@@ -559,6 +564,12 @@ impl Server {
             }
             self.latency_sample("expire-cycle", started);
             self.propagate_active_expiry();
+            self.tracking_changes_outside_command(None);
+        }
+        if self.tracking.clients > 0 {
+            // Also here: a CONFIG SET may have lowered the limit while
+            // no command follows.
+            self.tracking_limit(None);
         }
         if self.rt.active_rehashing {
             for ks in self.engine.shards_mut() {

@@ -1,6 +1,6 @@
 //! The server layer of Lodestone: connections, the event loop, command
 //! dispatch, and the server-level command families (transactions, Pub/Sub,
-//! configuration, introspection).
+//! client-side caching, configuration, introspection).
 //!
 //! Architecture invariant: exactly one thread (the event loop) owns the
 //! [`server::Server`]; the keyspace below it is never locked.
@@ -27,6 +27,7 @@ pub mod scripting;
 pub mod server;
 pub mod slowlog;
 pub mod stats;
+pub mod tracking;
 
 use config::Config;
 

@@ -36,17 +36,6 @@ pub struct PubSub {
     pub compiled: PatternCache,
 }
 
-/// Commands whose reply is a push frame (the subscription confirmations),
-/// Redis's `cmdHasPushAsReply`.
-const PUSH_AS_REPLY: &[&str] = &[
-    "subscribe",
-    "unsubscribe",
-    "psubscribe",
-    "punsubscribe",
-    "ssubscribe",
-    "sunsubscribe",
-];
-
 impl PubSub {
     /// The table for a kind of subscription.
     pub fn table(&mut self, kind: Kind) -> &mut HashMap<Vec<u8>, Vec<usize>> {
@@ -138,29 +127,65 @@ impl Server {
         });
     }
 
-    /// Writes out-of-band data (Pub/Sub messages and (un)subscribe
-    /// confirmations) to a client. For the client whose command is running,
-    /// a message is set aside and appended after the reply of its
-    /// top-level command (so a transaction's or script's reply is never
-    /// interleaved with messages it published to itself), as Redis 7.2
-    /// does; the (un)subscribe commands' confirmations are their replies
-    /// and go out in place. Set-aside data also reaches the client under
-    /// CLIENT REPLY OFF/SKIP, when the reply itself is dropped.
+    /// Writes out-of-band data (Pub/Sub messages, (un)subscribe
+    /// confirmations, invalidations) to a client. Such data reaches the
+    /// client even under CLIENT REPLY OFF/SKIP. For the client whose
+    /// command is running it comes after that command's reply, as in Redis
+    /// 7.2 (a message it publishes to itself inside MULTI follows EXEC's
+    /// reply), except for the (un)subscribe confirmations that are the
+    /// reply of the running command: those are written in place (set aside
+    /// when replies are off, and appended once the reply is dropped).
     pub fn write_push(&mut self, key: usize, f: impl FnOnce(&mut Reply)) {
         let running = self.current_client == Some(key);
+        let defer = running && !self.running_cmd_replies_with_pushes();
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
-        let push_is_reply = c
-            .last_cmd
-            .is_some_and(|id| PUSH_AS_REPLY.contains(&self.table.get(id).def.name));
-        if running && (!c.replies_enabled() || !push_is_reply) {
-            let resp = c.resp_outside_script.unwrap_or(c.resp);
+        let resp = c.connection_resp();
+        if defer {
+            f(&mut Reply::new(&mut c.deferred_pushes, resp));
+            return;
+        }
+        if running && !c.replies_enabled() {
             f(&mut Reply::new(&mut c.set_aside_pushes, resp));
         } else {
-            f(&mut Reply::new(&mut c.out, c.resp));
+            f(&mut Reply::new(&mut c.out, resp));
         }
         self.schedule_write(key);
+    }
+
+    /// True when the innermost running command answers with push messages
+    /// (Redis's `cmdHasPushAsReply`).
+    fn running_cmd_replies_with_pushes(&self) -> bool {
+        self.running_cmd.is_some_and(|id| {
+            matches!(
+                self.table.get(id).def.name,
+                "subscribe"
+                    | "psubscribe"
+                    | "ssubscribe"
+                    | "unsubscribe"
+                    | "punsubscribe"
+                    | "sunsubscribe"
+            )
+        })
+    }
+
+    /// Appends what waited for the end of client `key`'s command: pushes
+    /// written to it meanwhile, then its own invalidations (Redis's
+    /// `afterCommand`). Called when the client's outermost command ends.
+    pub(crate) fn send_deferred_pushes(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.deferred_pushes.is_empty() {
+                let pushes = std::mem::take(&mut c.deferred_pushes);
+                if c.out.is_empty() {
+                    c.out = pushes;
+                } else {
+                    c.out.extend_from_slice(&pushes);
+                }
+                self.schedule_write(key);
+            }
+        }
+        self.send_pending_invalidations(key);
     }
 
     /// Publishes the keyspace notifications queued by the last command.

@@ -157,8 +157,15 @@ pub struct Server {
     pub reprocess_deadline: Option<Option<i64>>,
     /// Nesting depth of `call` (EXEC runs commands inside a command).
     pub call_depth: usize,
-    /// Slab key of the client whose command is running.
+    /// Slab key of the client whose command is running (from the start of
+    /// its command to the end of the bookkeeping after it).
     pub current_client: Option<usize>,
+    /// Id of the innermost command running: pushes to the running client
+    /// wait for its reply unless this command replies with pushes
+    /// ((P|S)(UN)SUBSCRIBE).
+    pub running_cmd: Option<usize>,
+    /// Client-side caching (CLIENT TRACKING) state.
+    pub tracking: crate::tracking::Tracking,
     /// The last top-level command looked up, by its exact name bytes.
     pub last_lookup: Option<(Vec<u8>, usize)>,
     /// True while ready keys are being served (no re-entry).
@@ -303,6 +310,8 @@ impl Server {
             reprocess_deadline: None,
             call_depth: 0,
             current_client: None,
+            running_cmd: None,
+            tracking: Default::default(),
             last_lookup: None,
             serving_ready_keys: false,
             scripting: None,
@@ -342,6 +351,7 @@ impl Server {
             node_max_entries: c.int("stream-node-max-entries").max(0),
         };
         self.settings.rdb_compression = c.bool("rdbcompression");
+        self.tracking.max_keys = c.num("tracking-table-max-keys").max(0) as usize;
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =

@@ -1,8 +1,8 @@
 //! CLIENT subcommands: introspection (ID, INFO, LIST, GETNAME), settings
 //! (SETNAME, SETINFO, REPLY, NO-EVICT, NO-TOUCH), control of other
-//! connections (KILL, PAUSE, UNPAUSE, UNBLOCK) and the tracking stubs,
-//! with error texts compared against a real redis-server where 7.0 and
-//! 7.2 agree.
+//! connections (KILL, PAUSE, UNPAUSE, UNBLOCK), with error texts
+//! compared against a real redis-server where 7.0 and 7.2 agree. The
+//! tracking subcommands are tested in `tracking.rs`.
 
 mod common;
 
@@ -564,33 +564,6 @@ fn pause_ends_by_itself() {
     admin.cmd(&["CLIENT", "PAUSE", "50", "WRITE"]);
     // Answered once the pause expires, without UNPAUSE.
     assert_eq!(worker.cmd(&["SET", "k", "v"]), simple("OK"));
-}
-
-#[test]
-fn tracking_stubs_answer_like_tracking_off() {
-    let server = start_lodestone(&[]);
-    let mut c = Conn::connect(server.port);
-    assert_eq!(c.cmd(&["CLIENT", "GETREDIR"]), Frame::Integer(-1));
-    assert_eq!(
-        c.cmd(&["CLIENT", "TRACKINGINFO"]),
-        Frame::Array(vec![
-            bulk("flags"),
-            Frame::Array(vec![bulk("off")]),
-            bulk("redirect"),
-            Frame::Integer(-1),
-            bulk("prefixes"),
-            Frame::Array(vec![]),
-        ])
-    );
-    c.cmd(&["HELLO", "3"]);
-    assert_eq!(
-        c.cmd(&["CLIENT", "TRACKINGINFO"]),
-        Frame::Map(vec![
-            (bulk("flags"), Frame::Set(vec![bulk("off")])),
-            (bulk("redirect"), Frame::Integer(-1)),
-            (bulk("prefixes"), Frame::Array(vec![])),
-        ])
-    );
 }
 
 #[test]

@@ -243,7 +243,7 @@ impl Keyspace {
         };
         self.dispose(value, self.config.lazyfree_lazy_eviction);
         self.stats.evicted_keys += 1;
-        self.signal_modified(db, key);
+        self.signal_changed(db, key, true);
         self.notify(notify::EVICTED, "evicted", db, key);
     }
 }

@@ -5,12 +5,15 @@
 //!   time has passed (lazy expiry), counting it and raising `expired`.
 //! * Reads count `keyspace_hits`/`keyspace_misses` and stamp the access time
 //!   (unless the client asked for `CLIENT NO-TOUCH`).
-//! * Writes go through [`Keyspace::signal_modified`], which invalidates WATCH.
+//! * Writes go through [`Keyspace::signal_modified`], which invalidates WATCH
+//!   and, while client-side caching needs it, logs the change
+//!   ([`crate::changes`]); so do expiry, eviction and FLUSH.
 //! * Notifications are queued, not delivered: the server publishes them after
 //!   the command, so this crate stays free of I/O.
 //!
 //! Architecture invariant: one thread owns a `Keyspace`; nothing here locks.
 
+use crate::changes::{Change, ChangeLog};
 use crate::clock;
 use crate::db::{Db, KeyEntry};
 use crate::lazyfree::LazyFree;
@@ -162,6 +165,7 @@ pub struct Keyspace {
     expiry_paused: bool,
     notifications: Vec<Notification>,
     watch: WatchRegistry,
+    changes: ChangeLog,
     /// Keys some client is blocked on (BLPOP, BZPOPMIN, ...), with the
     /// number of blocked clients per key.
     blocking: HashMap<(usize, Vec<u8>), usize>,
@@ -191,6 +195,7 @@ impl Keyspace {
             expiry_paused: false,
             notifications: Vec::new(),
             watch: WatchRegistry::default(),
+            changes: ChangeLog::default(),
             blocking: HashMap::new(),
             ready: Vec::new(),
             ready_set: HashSet::new(),
@@ -253,6 +258,22 @@ impl Keyspace {
     /// The WATCH registry.
     pub fn watch_registry(&mut self) -> &mut WatchRegistry {
         &mut self.watch
+    }
+
+    /// Starts or stops logging key changes for client-side caching (the
+    /// server turns it on while the tracking table can hold anything).
+    pub fn set_change_recording(&mut self, on: bool) {
+        self.changes.set_recording(on);
+    }
+
+    /// True when logged key changes wait to be read.
+    pub fn has_changes(&self) -> bool {
+        self.changes.has_changes()
+    }
+
+    /// Takes the logged key changes, oldest first.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.changes.take()
     }
 
     /// Takes the queued keyspace notifications.
@@ -330,6 +351,7 @@ impl Keyspace {
             self.stats.expired_keys += 1;
             self.notify(notify::EXPIRED, "expired", db, key);
             self.watch.touch(db, key, false);
+            self.changes.key(key, true);
             if self.record_expired {
                 self.expired_log.push((db, key.to_vec()));
             }
@@ -594,12 +616,20 @@ impl Keyspace {
             .and_then(|e| self.dbs[db].expire_of(e))
     }
 
-    /// A write happened to `key`: invalidates WATCHes on it.
+    /// A write happened to `key`: invalidates WATCHes on it and logs the
+    /// change for client-side caching.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        self.signal_changed(db, key, false);
+    }
+
+    /// [`Self::signal_modified`], saying whether the server changed the key
+    /// on its own (eviction) rather than a command.
+    pub(crate) fn signal_changed(&mut self, db: usize, key: &[u8], by_server: bool) {
         if !self.watch.is_empty() {
             let exists = self.dbs[db].main.contains_key(key);
             self.watch.touch(db, key, exists);
         }
+        self.changes.key(key, by_server);
     }
 
     /// Registers a WATCH of `key` by `client`.
@@ -635,9 +665,11 @@ impl Keyspace {
     }
 
     /// Empties database `db` (or all with `None`); values are freed in the
-    /// background when `lazy`. WATCHes on existing keys are invalidated.
+    /// background when `lazy`. WATCHes on existing keys are invalidated and
+    /// every cached key is (one logged flush, even for an empty database).
     /// Returns the number of keys removed.
     pub fn flush(&mut self, db: Option<usize>, lazy: bool) -> usize {
+        self.changes.flush(lazy);
         let range = match db {
             Some(d) => d..d + 1,
             None => 0..self.dbs.len(),
@@ -790,5 +822,26 @@ mod tests {
             .map(|n| n.event)
             .collect();
         assert_eq!(events, vec!["expired"]);
+    }
+
+    #[test]
+    fn changes_are_logged_only_while_recording() {
+        let mut k = ks();
+        k.set(0, b"a", Value::string(b"1"), false);
+        assert!(!k.has_changes());
+        k.set_change_recording(true);
+        k.set(0, b"a", Value::string(b"2"), false);
+        k.set_expire(0, b"a", 0);
+        assert!(k.lookup_read(0, b"a").is_none());
+        k.flush(Some(3), true);
+        let key = |by_server| Change::Key {
+            key: b"a".to_vec(),
+            by_server,
+        };
+        assert_eq!(
+            k.take_changes(),
+            vec![key(false), key(true), Change::Flush { lazy: true }],
+            "a write, its expiry (by the server) and a flush of an empty db"
+        );
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! Architecture invariant: no I/O and no locks. A [`Keyspace`] is owned by
 //! exactly one thread; commands mutate it directly. Events that must reach
-//! other clients (keyspace notifications, WATCH invalidation) are recorded
-//! here and delivered by the server layer.
+//! other clients (keyspace notifications, WATCH invalidation, key changes
+//! for client-side caching) are recorded here and delivered by the server
+//! layer.
 
 pub mod bytes;
+pub mod changes;
 pub mod clock;
 pub mod db;
 pub mod dict;

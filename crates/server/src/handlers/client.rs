@@ -1,12 +1,12 @@
 //! The CLIENT command family: connection introspection (ID, INFO, LIST,
-//! GETNAME, TRACKINGINFO, GETREDIR), per-connection settings (SETNAME,
+//! GETNAME), per-connection settings (SETNAME,
 //! SETINFO, REPLY, NO-EVICT, NO-TOUCH) and control of other connections
 //! (KILL, PAUSE, UNPAUSE, UNBLOCK).
 //!
 //! CLIENT LIST lines follow Redis 7.2 field for field, so tools that split
 //! them on spaces and `=` (redis-cli, client libraries, the TCL suite) read
-//! the same keys. Client tracking is not implemented: TRACKINGINFO and
-//! GETREDIR answer as Redis does for a connection with tracking off.
+//! the same keys. The client-side caching subcommands (TRACKING, CACHING,
+//! GETREDIR, TRACKINGINFO) are in `tracking.rs`.
 
 use super::{reply, ServerHandler};
 use crate::client::{flags, Client, ReplyMode};
@@ -30,8 +30,6 @@ pub const COMMANDS: &[(&str, ServerHandler)] = &[
     ("client|reply", reply_mode),
     ("client|no-evict", no_evict),
     ("client|no-touch", no_touch),
-    ("client|trackinginfo", trackinginfo),
-    ("client|getredir", getredir),
     ("client|unblock", unblock),
 ];
 
@@ -233,7 +231,7 @@ fn append_info_line(s: &mut Server, key: usize, running: Option<&[&[u8]]>, out: 
     };
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -260,6 +258,11 @@ fn append_info_line(s: &mut Server, key: usize, running: Option<&[&[u8]]>, out: 
         events,
         cmd,
         c.user,
+        if c.has(flags::TRACKING) {
+            c.tracking_redirect as i64
+        } else {
+            -1
+        },
         c.resp,
         String::from_utf8_lossy(c.lib_name.as_deref().unwrap_or_default()),
         String::from_utf8_lossy(c.lib_ver.as_deref().unwrap_or_default()),
@@ -335,6 +338,15 @@ fn flag_letters(c: &Client, dirty: bool) -> String {
     }
     if c.has(flags::BLOCKED) {
         f.push('b');
+    }
+    for (flag, letter) in [
+        (flags::TRACKING, 't'),
+        (flags::TRACKING_BROKEN_REDIR, 'R'),
+        (flags::TRACKING_BCAST, 'B'),
+    ] {
+        if c.has(flag) {
+            f.push(letter);
+        }
     }
     if dirty {
         f.push('d');
@@ -607,27 +619,6 @@ fn no_evict(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 /// keys' access time (except TOUCH).
 fn no_touch(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     on_off_flag(s, key, args[2], flags::NO_TOUCH)
-}
-
-/// `CLIENT TRACKINGINFO`: tracking is always off.
-fn trackinginfo(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    reply(s, key, |r| {
-        r.map(3);
-        r.bulk(b"flags");
-        r.set(1);
-        r.bulk(b"off");
-        r.bulk(b"redirect");
-        r.int(-1);
-        r.bulk(b"prefixes");
-        r.array(0);
-    });
-    Ok(())
-}
-
-/// `CLIENT GETREDIR`: -1, tracking being off.
-fn getredir(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
-    reply(s, key, |r| r.int(-1));
-    Ok(())
 }
 
 /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends a blocking command as if it

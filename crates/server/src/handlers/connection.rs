@@ -80,6 +80,7 @@ fn reset(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
     s.monitors.retain(|&m| m != key);
     s.unwatch_all(key);
     s.pubsub_forget_client(key);
+    s.disable_tracking(key);
     let auth = s.rt.requirepass.is_none();
     if let Some(c) = s.clients.get_mut(key) {
         c.multi = None;

@@ -4,7 +4,7 @@
 //! `redis-cli --stat` parse it.
 //!
 //! Fields for features Lodestone does not have (replication, persistence
-//! in progress, Lua, active defrag, tracking, cluster) are present with
+//! in progress, Lua, active defrag, cluster) are present with
 //! the values Redis reports when those features are idle, so parsers find
 //! every field they expect.
 
@@ -277,7 +277,7 @@ fn clients_section(s: &mut Server, key: usize, out: &mut String) {
     field(out, "client_recent_max_input_buffer", max_in);
     field(out, "client_recent_max_output_buffer", max_out);
     field(out, "blocked_clients", blocked + s.paused_client_count());
-    field(out, "tracking_clients", 0);
+    field(out, "tracking_clients", s.tracking.clients);
     field(out, "clients_in_timeout_table", with_timeout);
     field(out, "total_blocking_keys", blocking_keys);
     field(
@@ -629,9 +629,9 @@ fn stats_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "active_defrag_key_misses", 0);
     field(out, "total_active_defrag_time", 0);
     field(out, "current_active_defrag_time", 0);
-    field(out, "tracking_total_keys", 0);
-    field(out, "tracking_total_items", 0);
-    field(out, "tracking_total_prefixes", 0);
+    field(out, "tracking_total_keys", s.tracking.table.len());
+    field(out, "tracking_total_items", s.tracking.table.items());
+    field(out, "tracking_total_prefixes", s.tracking.prefixes.len());
     field(out, "unexpected_error_replies", st.unexpected_error_replies);
     field(out, "total_error_replies", st.total_error_replies);
     field(out, "dump_payload_sanitizations", 0);

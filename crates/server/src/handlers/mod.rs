@@ -21,6 +21,7 @@ pub mod replication;
 pub mod scripting;
 pub mod shutdown;
 pub mod slowlog;
+pub mod tracking;
 
 use crate::server::Server;
 use lodestone_commands::CmdResult;
@@ -54,6 +55,7 @@ pub fn all() -> Vec<(&'static str, Handler)> {
         function::COMMANDS,
         client::COMMANDS,
         cluster::COMMANDS,
+        tracking::COMMANDS,
         info::COMMANDS,
         command::COMMANDS,
         debug::COMMANDS,

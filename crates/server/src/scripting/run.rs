@@ -500,7 +500,7 @@ impl Server {
         let saved_pushes = std::mem::take(&mut c.set_aside_pushes);
         let saved_db = std::mem::replace(&mut c.db, state.db);
         let saved_resp = std::mem::replace(&mut c.resp, state.resp);
-        let saved_outside = c.resp_outside_script.replace(saved_resp);
+        c.script_saved_resp = Some(saved_resp);
         let saved_mode = std::mem::replace(&mut c.reply_mode, ReplyMode::On);
         let saved_last = c.last_cmd;
         let saved_targets = std::mem::replace(&mut self.effect_targets, state.repl_flags);
@@ -515,7 +515,7 @@ impl Server {
         c.set_aside_pushes.extend_from_slice(&script_pushes);
         state.db = std::mem::replace(&mut c.db, saved_db);
         c.resp = saved_resp;
-        c.resp_outside_script = saved_outside;
+        c.script_saved_resp = None;
         c.reply_mode = saved_mode;
         c.last_cmd = saved_last;
         Ok(reply)

@@ -100,6 +100,24 @@ pub fn start_redis(extra: &[&str]) -> Option<ServerProcess> {
         eprintln!("SKIPPED: redis-server is not installed; differential test not run");
         return None;
     };
+    Some(start_redis_binary(bin, extra))
+}
+
+/// Starts the Redis 7.2 build named by `REDIS72_SERVER`, for behaviour
+/// that changed after 7.0 (the version CI installs), or returns `None`
+/// with a printed reason when the variable is not set.
+pub fn start_redis72(extra: &[&str]) -> Option<ServerProcess> {
+    match std::env::var("REDIS72_SERVER") {
+        Ok(bin) if std::path::Path::new(&bin).exists() => Some(start_redis_binary(&bin, extra)),
+        _ => {
+            eprintln!("SKIPPED: REDIS72_SERVER does not name a redis-server 7.2; 7.2-only comparison not run");
+            None
+        }
+    }
+}
+
+/// Starts the redis-server binary `bin` on a free port.
+fn start_redis_binary(bin: &str, extra: &[&str]) -> ServerProcess {
     let port = free_port();
     let dir = scratch_dir("redis");
     let mut child = Command::new(bin)
@@ -121,7 +139,7 @@ pub fn start_redis(extra: &[&str]) -> Option<ServerProcess> {
         .spawn()
         .expect("spawn redis-server");
     wait_ready(port, &mut child);
-    Some(ServerProcess { port, child, dir })
+    ServerProcess { port, child, dir }
 }
 
 /// A raw RESP connection.
