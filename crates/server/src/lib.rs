@@ -5,6 +5,7 @@
 //! Architecture invariant: exactly one thread (the event loop) owns the
 //! [`server::Server`]; the keyspace below it is never locked.
 
+pub mod aof;
 pub mod blocking;
 pub mod client;
 pub mod config;
@@ -43,7 +44,7 @@ impl server::Server {
         if !dir.is_empty() {
             std::env::set_current_dir(&dir)?;
         }
-        self.load_at_startup()?;
+        self.load_data_at_startup()?;
         self.listen()?;
         let pidfile = self.config.str("pidfile");
         if !pidfile.is_empty() {

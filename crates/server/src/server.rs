@@ -181,6 +181,8 @@ pub struct Server {
     pub replicas: Vec<usize>,
     /// RDB saving and loading state (SAVE, BGSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
+    /// The append-only file (see `aof/`).
+    pub aof: crate::aof::AofState,
     /// Function libraries and their interpreter (FUNCTION, FCALL).
     pub functions: crate::scripting::functions::Functions,
     /// True while a script runs (its commands show as `lua` in MONITOR).
@@ -203,6 +205,10 @@ pub struct Server {
     /// statistics it handled itself (a script's error): `call` counts the
     /// command as failed without counting the error again.
     pub handler_failed: bool,
+    /// The running command's own request must not be propagated although
+    /// it changed the data set (DEBUG LOADAOF and DEBUG RELOAD replace it
+    /// from disk; Redis's `preventCommandPropagation`).
+    pub prevent_propagation: bool,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -259,6 +265,7 @@ impl Server {
         let table = CommandTable::build(crate::handlers::all());
         let cmd_stats = vec![CommandStats::default(); table.all().len()];
         let now = unix_ms();
+        let aof = crate::aof::AofState::new(&config, now / 1000);
         let mut server = Server {
             rt: runtime_from(&config),
             settings: Settings::default(),
@@ -308,6 +315,7 @@ impl Server {
             effect_targets: crate::propagate::TARGET_ALL,
             functions: Default::default(),
             rdb: crate::persistence::RdbState::new(now / 1000),
+            aof,
             replica_feed: None,
             replicas: Vec::new(),
             in_script: false,
@@ -317,6 +325,7 @@ impl Server {
             eviction: Default::default(),
             pre_command_oom: false,
             handler_failed: false,
+            prevent_propagation: false,
         };
         server.apply_all_config();
         Ok(server)
@@ -339,6 +348,7 @@ impl Server {
             node_max_entries: c.int("stream-node-max-entries").max(0),
         };
         self.settings.rdb_compression = c.bool("rdbcompression");
+        self.aof.apply_config(c);
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =

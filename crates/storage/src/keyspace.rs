@@ -160,6 +160,7 @@ pub struct Keyspace {
     lru_clock: u32,
     no_touch: bool,
     expiry_paused: bool,
+    loading: bool,
     notifications: Vec<Notification>,
     watch: WatchRegistry,
     /// Keys some client is blocked on (BLPOP, BZPOPMIN, ...), with the
@@ -189,6 +190,7 @@ impl Keyspace {
             lru_clock: 0,
             no_touch: false,
             expiry_paused: false,
+            loading: false,
             notifications: Vec::new(),
             watch: WatchRegistry::default(),
             blocking: HashMap::new(),
@@ -233,6 +235,23 @@ impl Keyspace {
     /// True while expiry deletions are suspended.
     pub fn expiry_paused(&self) -> bool {
         self.expiry_paused
+    }
+
+    /// While loading (an append-only file replayed at startup or by DEBUG
+    /// LOADAOF) nothing expires: commands are replayed in the state they
+    /// originally ran against, when their keys were still live, and a
+    /// time already past sets an expiry instead of deleting the key, as
+    /// in Redis (`keyIsExpired`, `checkAlreadyExpired` with
+    /// `server.loading`). The file's own DELs and later expiry remove them.
+    pub fn set_loading(&mut self, loading: bool) {
+        self.loading = loading;
+    }
+
+    /// Whether an expiry time `when` (Unix ms) given to a command is
+    /// already past, so the key is deleted rather than given a TTL; never
+    /// while loading.
+    pub fn already_expired(&self, when: i64) -> bool {
+        when <= self.now_ms && !self.loading
     }
 
     /// Number of databases.
@@ -287,9 +306,10 @@ impl Keyspace {
 
     /// True when `entry` (of `db`) is past its expiry time at command time.
     pub fn entry_is_expired(&self, db: usize, entry: &KeyEntry) -> bool {
-        self.dbs[db]
-            .expire_of(entry)
-            .is_some_and(|at| at < self.now_ms)
+        !self.loading
+            && self.dbs[db]
+                .expire_of(entry)
+                .is_some_and(|at| at < self.now_ms)
     }
 
     /// True when `key` exists but is past its expiry time.

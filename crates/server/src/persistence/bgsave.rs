@@ -1,6 +1,8 @@
 //! BGSAVE: a forked child writes the snapshot from its copy-on-write image
 //! of the data set while the parent keeps serving; the parent collects the
-//! child's exit status from its cron.
+//! child's exit status from its cron. The fork itself is shared with AOF
+//! rewrites (`aof/rewrite.rs`): one child runs at a time, and a BGSAVE
+//! asked for meanwhile is scheduled.
 
 use super::{file, save};
 use crate::server::Server;
@@ -14,38 +16,58 @@ pub struct Child {
 }
 
 impl Server {
+    /// Forks a child process that runs `work` on its copy-on-write image of
+    /// the server and exits with the code `work` returns; gives the
+    /// child's pid. Used by BGSAVE and AOF rewrites, one child at a time.
+    pub fn fork_child(
+        &mut self,
+        work: impl FnOnce(&mut Server) -> i32,
+    ) -> std::io::Result<libc::pid_t> {
+        // SAFETY: the child only serializes memory it owns (its
+        // copy-on-write image), writes files and leaves with _exit,
+        // running no destructor and touching no shared state; the
+        // allocator's fork handlers keep malloc usable in the child.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            self.close_listeners_in_child();
+            let code = work(self);
+            // SAFETY: ends the child without unwinding or running the
+            // parent's destructors.
+            unsafe { libc::_exit(code) };
+        }
+        Ok(pid)
+    }
+
+    /// Whether a BGSAVE or AOF rewrite child runs (Redis's
+    /// `hasActiveChildProcess`): only one may at a time.
+    pub fn has_active_child(&self) -> bool {
+        self.rdb.child.is_some() || self.aof.child.is_some()
+    }
+
     /// Forks a child that writes the snapshot to `dbfilename`. Errors are
     /// fork failures, as the log shows them.
     pub fn start_bgsave(&mut self) -> Result<(), String> {
         let name = self.config.str("dbfilename");
         let dirty = self.dirty_total();
-        // SAFETY: the child only serializes memory it owns (its
-        // copy-on-write image), writes one file and leaves with _exit,
-        // running no destructor and touching no shared state; the
-        // allocator's fork handlers keep malloc usable in the child.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(format!(
+        let forked = self.fork_child(|s| match save::snapshot(s) {
+            Ok(bytes) => match file::write_atomically(&name, &bytes, std::process::id()) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            },
+            Err(e) => {
+                s.log_warning(&e);
+                1
+            }
+        });
+        let pid = forked.map_err(|e| {
+            format!(
                 "Can't save in background: fork: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        if pid == 0 {
-            self.close_listeners_in_child();
-            let code = match save::snapshot(self) {
-                Ok(bytes) => match file::write_atomically(&name, &bytes, std::process::id()) {
-                    Ok(()) => 0,
-                    Err(_) => 1,
-                },
-                Err(e) => {
-                    self.log_warning(&e);
-                    1
-                }
-            };
-            // SAFETY: ends the child without unwinding or running the
-            // parent's destructors.
-            unsafe { libc::_exit(code) };
-        }
+                crate::config::special::os_error_text(&e)
+            )
+        })?;
         self.log_notice(&format!("Background saving started by pid {pid}"));
         self.rdb.dirty_at_bgsave_start = dirty;
         self.rdb.last_attempt_unix = self.now_ms / 1000;
@@ -56,8 +78,8 @@ impl Server {
         Ok(())
     }
 
-    /// Collects a finished BGSAVE child (called from the cron), records
-    /// the outcome, and starts a scheduled one.
+    /// Collects a finished BGSAVE child (called from the cron) and records
+    /// the outcome.
     pub fn reap_bgsave(&mut self) {
         let Some(child) = self.rdb.child.as_ref() else {
             return;
@@ -81,10 +103,21 @@ impl Server {
         } else {
             self.log_warning("Background saving error");
         }
-        if std::mem::take(&mut self.rdb.scheduled) {
-            if let Err(e) = self.start_bgsave() {
-                self.log_warning(&e);
-            }
+    }
+
+    /// Starts a BGSAVE that was scheduled while another child ran, once
+    /// none does (after a failure, not sooner than 5 s after it).
+    pub fn start_scheduled_bgsave(&mut self) {
+        let now = self.now_ms / 1000;
+        if self.has_active_child()
+            || !self.rdb.scheduled
+            || !(self.rdb.last_bgsave_ok || now - self.rdb.last_attempt_unix > 5)
+        {
+            return;
+        }
+        self.rdb.scheduled = false;
+        if let Err(e) = self.start_bgsave() {
+            self.log_warning(&e);
         }
     }
 
@@ -116,7 +149,7 @@ impl Server {
     /// at least `changes` writes and `seconds` since the last save; after
     /// a failed attempt, wait 5 s).
     pub fn check_save_points(&mut self) {
-        if self.rdb.child.is_some() {
+        if self.has_active_child() {
             return;
         }
         let now = self.now_ms / 1000;

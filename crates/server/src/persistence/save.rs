@@ -12,6 +12,12 @@ use lodestone_storage::KeyMeta;
 /// The RDB bytes of everything the server holds now; an error names a key
 /// whose value cannot be written yet (a stream).
 pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
+    snapshot_with(server, false)
+}
+
+/// [`snapshot`], marked (aux field `aof-base`) as the base of an
+/// append-only file when `aof_base`.
+pub fn snapshot_with(server: &Server, aof_base: bool) -> Result<Vec<u8>, String> {
     let compress = server.config.bool("rdbcompression");
     let checksum = server.config.bool("rdbchecksum");
     let policy = server.config.enum_name("maxmemory-policy");
@@ -28,7 +34,7 @@ pub fn snapshot(server: &Server) -> Result<Vec<u8>, String> {
             .to_string()
             .as_bytes(),
     );
-    w.aux("aof-base", b"0");
+    w.aux("aof-base", if aof_base { b"1" } else { b"0" });
     for lib in server.functions.libs.iter() {
         w.function(&lib.code);
     }
