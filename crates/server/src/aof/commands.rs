@@ -29,6 +29,7 @@ pub fn write_dataset(
     for lib in server.functions.libs.iter() {
         push_command(&mut buf, &[b"FUNCTION".as_slice(), b"LOAD", &lib.code]);
     }
+    let delay = crate::persistence::bgsave::child_key_delay(server);
     for db in 0..server.engine.db_count() {
         let shards = server.engine.shards();
         if shards.iter().all(|ks| ks.db(db).is_empty()) {
@@ -47,9 +48,12 @@ pub fn write_dataset(
                         &[b"PEXPIREAT".as_slice(), entry.key(), at.as_bytes()],
                     );
                 }
-                if buf.len() >= 64 * 1024 {
+                if buf.len() >= 64 * 1024 || delay.is_some() {
                     out.write_all(&buf)?;
                     buf.clear();
+                }
+                if let Some(d) = delay {
+                    std::thread::sleep(d);
                 }
             }
         }

@@ -6,6 +6,26 @@
 
 use super::{file, save};
 use crate::server::Server;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set in a forked child (BGSAVE, AOF rewrite): a property of the
+/// process, not of the server it copied.
+static IN_FORK_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// The pause after each key a forked child writes
+/// (`rdb-key-save-delay`: microseconds, or nanoseconds when negative),
+/// which tests use to keep a child running; `None` outside a child or
+/// when zero.
+pub fn child_key_delay(server: &Server) -> Option<std::time::Duration> {
+    if !IN_FORK_CHILD.load(Ordering::Relaxed) {
+        return None;
+    }
+    match server.config.int("rdb-key-save-delay") {
+        0 => None,
+        d if d < 0 => Some(std::time::Duration::from_nanos(d.unsigned_abs())),
+        d => Some(std::time::Duration::from_micros(d as u64)),
+    }
+}
 
 /// A running BGSAVE child.
 pub struct Child {
@@ -32,6 +52,7 @@ impl Server {
             return Err(std::io::Error::last_os_error());
         }
         if pid == 0 {
+            IN_FORK_CHILD.store(true, Ordering::Relaxed);
             self.close_listeners_in_child();
             let code = work(self);
             // SAFETY: ends the child without unwinding or running the

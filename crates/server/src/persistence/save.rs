@@ -40,6 +40,7 @@ pub fn snapshot_with(server: &Server, aof_base: bool) -> Result<Vec<u8>, String>
     }
     let shards = server.engine.shards();
     let mut value = Vec::new();
+    let delay = super::bgsave::child_key_delay(server);
     for db in 0..server.engine.db_count() {
         let keys: usize = shards.iter().map(|ks| ks.db(db).len()).sum();
         if keys == 0 {
@@ -67,6 +68,9 @@ pub fn snapshot_with(server: &Server, aof_base: bool) -> Result<Vec<u8>, String>
                     )
                 })?;
                 w.key(entry.key(), meta, &value);
+                if let Some(d) = delay {
+                    std::thread::sleep(d);
+                }
             }
         }
     }
