@@ -365,6 +365,7 @@ impl Server {
                 .is_some_and(|c| c.multi.is_none() && !c.has(flags::DENY_BLOCKING));
         let mut block = None;
         let mut rewrite = None;
+        let mut forced = false;
         let (errors, code) = match handler {
             // The client was looked up above and nothing since removes it.
             Handler::Keyspace(f) => match self.clients.get_mut(key) {
@@ -381,10 +382,12 @@ impl Server {
                         block: None,
                         from_script: self.in_script,
                         propagate_as: None,
+                        force_propagation: false,
                     };
                     let result = f(&mut ctx, args);
                     block = ctx.block.take();
                     rewrite = ctx.propagate_as.take();
+                    forced = ctx.force_propagation;
                     if let Err(e) = result {
                         reply.error_bytes(&e.message_bytes());
                     }
@@ -414,7 +417,7 @@ impl Server {
             self.record_expiry_deletions(false);
         }
         let prevented = std::mem::take(&mut self.prevent_propagation);
-        if !prevented && dirty_before.is_some_and(|before| before != self.dirty_total()) {
+        if !prevented && dirty_before.is_some_and(|before| forced || before != self.dirty_total()) {
             match rewrite {
                 None => self.effects.record(db, args, self.effect_targets),
                 Some(commands) => {

@@ -44,6 +44,7 @@ impl server::Server {
         if !dir.is_empty() {
             std::env::set_current_dir(&dir)?;
         }
+        self.log_notice("Server initialized");
         self.load_data_at_startup()?;
         self.listen()?;
         let pidfile = self.config.str("pidfile");

@@ -111,7 +111,14 @@ fn restore(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
             ks.signal_modified(db, key);
             ks.notify(GENERIC, "del", db, key);
             ks.dirty += 1;
+            let del: &[u8] = if ks.config.lazyfree_lazy_server_del {
+                b"UNLINK"
+            } else {
+                b"DEL"
+            };
+            ctx.propagate_as(&[del, key]);
         }
+        let ks = ctx.ks(key);
         ks.dispose(value, false);
         ctx.out.ok();
         return Ok(());
@@ -132,6 +139,14 @@ fn restore(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     ks.signal_modified(db, key);
     ks.notify(GENERIC, "restore", db, key);
     ks.dirty += 1;
+    if let (Some(at), false) = (expire_at, opts.absttl) {
+        // A relative TTL travels as an absolute one (ABSTTL), as in Redis.
+        let at = at.to_string();
+        let mut rewritten: Vec<&[u8]> = args.to_vec();
+        rewritten[2] = at.as_bytes();
+        rewritten.push(b"ABSTTL");
+        ctx.propagate_as(&rewritten);
+    }
     ctx.out.ok();
     Ok(())
 }

@@ -507,6 +507,7 @@ fn flushdb(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         let removed = ks.flush(Some(db), lazy);
         ks.dirty += removed as u64;
     }
+    ctx.force_propagation = true;
     ctx.out.ok();
     Ok(())
 }

@@ -89,6 +89,9 @@ impl Server {
             self.aof.delayed_fsync += 1;
             self.log_notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
         }
+        if self.aof.flush_sleep_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.aof.flush_sleep_us));
+        }
         let write_started = std::time::Instant::now();
         let (written, error) = {
             let feed = self.aof.feed.borrow();

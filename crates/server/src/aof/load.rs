@@ -18,8 +18,10 @@ use super::Logged;
 use crate::client::Client;
 use crate::server::Server;
 use lodestone_commands::table::Resolved;
+use lodestone_storage::rdb::snapshot::{Item, SnapshotError, SnapshotReader};
+use lodestone_storage::rdb::value::decode_value;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::os::unix::ffi::OsStrExt;
 
 /// Longest line read at once (Redis reads lines with a 1024-byte buffer,
@@ -319,7 +321,25 @@ impl Server {
         };
         let rdb = reader.r.fill_buf().is_ok_and(|b| b.starts_with(b"REDIS"));
         if rdb {
-            return self.load_rdb_base(&mut reader, &shown);
+            // A file named like the AOF itself is an old-style single
+            // file: its RDB preamble may be followed by commands.
+            let old_style = name == self.aof.cfg.filename.as_slice();
+            let end = match self.load_rdb_part(&mut reader, &shown, old_style) {
+                Ok(end) => end,
+                Err(status) => return status,
+            };
+            if end == size {
+                return LoadStatus::Ok;
+            }
+            if let Err(e) = reader.r.seek(io::SeekFrom::Start(end)) {
+                self.log_warning(&format!(
+                    "Unrecoverable error reading the append only file {shown}: {}",
+                    crate::config::special::os_error_text(&e)
+                ));
+                return LoadStatus::Failed;
+            }
+            reader.pos = end;
+            self.log_notice("Reading the remaining AOF tail...");
         }
         let saved = self.begin_replay();
         let fake = self.clients.insert(Client::fake(u64::MAX, self.now_ms));
@@ -330,40 +350,82 @@ impl Server {
         status
     }
 
-    /// Loads an RDB base.
-    fn load_rdb_base(&mut self, reader: &mut AofReader, shown: &str) -> LoadStatus {
-        self.log_notice("Reading RDB base file on AOF loading...");
+    /// Loads the RDB snapshot a file starts with (a base, or an old-style
+    /// file's preamble); gives the offset where it ends.
+    fn load_rdb_part(
+        &mut self,
+        reader: &mut AofReader,
+        shown: &str,
+        old_style: bool,
+    ) -> Result<u64, LoadStatus> {
+        self.log_notice(if old_style {
+            "Reading RDB preamble from AOF file..."
+        } else {
+            "Reading RDB base file on AOF loading..."
+        });
         let mut bytes = Vec::with_capacity(reader.size as usize);
         if let Err(e) = reader.r.read_to_end(&mut bytes) {
             self.log_warning(&format!(
                 "Unrecoverable error reading the append only file {shown}: {}",
                 crate::config::special::os_error_text(&e)
             ));
-            return LoadStatus::Failed;
+            return Err(LoadStatus::Failed);
         }
+        let end = if old_style {
+            self.rdb_prefix_len(&bytes)
+        } else {
+            Ok(bytes.len())
+        };
         for ks in self.engine.shards_mut() {
             ks.set_loading(true);
         }
-        let loaded = crate::persistence::load::load_with(self, &bytes, false, false);
+        let loaded = end.and_then(|end| {
+            crate::persistence::load::load_with(self, &bytes[..end], false, false).map(|l| (l, end))
+        });
         for ks in self.engine.shards_mut() {
             ks.set_loading(false);
         }
         match loaded {
-            Ok(l) => {
+            Ok((l, end)) => {
                 self.rdb.last_load_keys_loaded = l.keys;
                 self.rdb.last_load_keys_expired = l.expired;
                 self.log_notice(&format!(
                     "Done loading RDB, keys loaded: {}, keys expired: {}.",
                     l.keys, l.expired
                 ));
-                LoadStatus::Ok
+                Ok(end as u64)
             }
             Err(e) => {
                 self.log_warning(&e);
-                self.log_warning(&format!(
-                    "Error reading the RDB base file {shown}, AOF loading aborted"
-                ));
-                LoadStatus::Failed
+                self.log_warning(&if old_style {
+                    format!("Error reading the RDB preamble of the AOF file {shown}, AOF loading aborted")
+                } else {
+                    format!("Error reading the RDB base file {shown}, AOF loading aborted")
+                });
+                Err(LoadStatus::Failed)
+            }
+        }
+    }
+
+    /// Where the RDB snapshot at the start of `bytes` ends (after its
+    /// checksum), found by reading it through without loading it.
+    fn rdb_prefix_len(&self, bytes: &[u8]) -> Result<usize, String> {
+        let corrupt = |e: SnapshotError| format!("Short read or corrupt RDB preamble: {e:?}");
+        let mut r = SnapshotReader::open_unverified(bytes).map_err(corrupt)?;
+        let Some(config) = self.engine.shards().first().map(|ks| &ks.config) else {
+            return Err("no keyspace".into());
+        };
+        loop {
+            match r.next_item().map_err(corrupt)? {
+                Item::Eof => {
+                    let crc = if r.version() >= 5 { 8 } else { 0 };
+                    return Ok((r.offset() + crc).min(bytes.len()));
+                }
+                Item::Key { kind, .. } => {
+                    decode_value(r.values(), kind, config)
+                        .map_err(|e| format!("Bad value in the RDB preamble: {e:?}"))?;
+                }
+                _ => {}
             }
         }
     }
@@ -377,8 +439,9 @@ impl Server {
         path: &std::path::Path,
     ) -> LoadStatus {
         let truncate_ok = self.aof.cfg.load_truncated;
-        let mut valid_up_to = 0;
-        let mut valid_before_multi = 0;
+        // After an RDB preamble, a cut tail keeps the preamble.
+        let mut valid_up_to = reader.pos;
+        let mut valid_before_multi = reader.pos;
         let stop = loop {
             let args = match reader.command() {
                 Ok(a) => a,

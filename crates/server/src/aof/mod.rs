@@ -182,6 +182,9 @@ pub struct AofState {
     /// Microseconds spent writing the AOF (INFO
     /// `eventloop_duration_aof_sum`).
     pub flush_us: u64,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of
+    /// the buffer, so tests can catch a reply sent before its write.
+    pub flush_sleep_us: u64,
 }
 
 impl AofState {
@@ -212,6 +215,7 @@ impl AofState {
             last_rewrite_ok: true,
             limit: RewriteLimit::default(),
             flush_us: 0,
+            flush_sleep_us: 0,
         }
     }
 

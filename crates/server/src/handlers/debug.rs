@@ -189,6 +189,10 @@ fn debug(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
         }
         ("reload", _) => s.debug_reload(key, args),
         ("loadaof", 2) => s.debug_loadaof(key),
+        ("aof-flush-sleep", 3) => {
+            s.aof.flush_sleep_us = atoi(args[2]).max(0) as u64;
+            ok(s, key)
+        }
         ("pause-cron", 3) => {
             s.pause_cron = atoi(args[2]) != 0;
             ok(s, key)

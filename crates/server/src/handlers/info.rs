@@ -627,8 +627,8 @@ fn stats_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "pubsub_channels", s.pubsub.channels.len());
     field(out, "pubsub_patterns", s.pubsub.patterns.len());
     field(out, "pubsubshard_channels", s.pubsub.shard_channels.len());
-    field(out, "latest_fork_usec", 0);
-    field(out, "total_forks", 0);
+    field(out, "latest_fork_usec", st.latest_fork_usec);
+    field(out, "total_forks", st.total_forks);
     field(out, "migrate_cached_sockets", 0);
     field(out, "slave_expires_tracked_keys", 0);
     field(out, "active_defrag_hits", 0);

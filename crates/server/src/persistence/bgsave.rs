@@ -47,6 +47,7 @@ impl Server {
         // copy-on-write image), writes files and leaves with _exit,
         // running no destructor and touching no shared state; the
         // allocator's fork handlers keep malloc usable in the child.
+        let started = std::time::Instant::now();
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(std::io::Error::last_os_error());
@@ -59,6 +60,8 @@ impl Server {
             // parent's destructors.
             unsafe { libc::_exit(code) };
         }
+        self.stats.total_forks += 1;
+        self.stats.latest_fork_usec = started.elapsed().as_micros() as u64;
         Ok(pid)
     }
 

@@ -3,7 +3,17 @@
 //! corrupt files, write errors.
 
 use super::harness::*;
+use lodestone_protocol::frame::Frame;
 use std::io::Write;
+
+/// A raw reply as text.
+fn text_of(raw: Vec<u8>) -> String {
+    let frame = lodestone_protocol::frame::parse(&raw)
+        .expect("reply")
+        .expect("complete")
+        .0;
+    text(&frame)
+}
 
 #[test]
 fn writes_survive_restart_under_each_fsync_policy() {
@@ -73,6 +83,24 @@ fn scripts_and_transactions_are_logged_as_effects_and_replayed_whole() {
     assert!(text.contains("$4\r\nPXAT\r\n"), "{text}");
     assert!(!text.contains("GET"), "{text}");
     assert_eq!(text.matches("MULTI").count(), 2);
+    // FLUSHDB is logged even when there is nothing to flush (as in Redis),
+    // and RESTORE's relative TTL as an absolute one.
+    run(&mut c, "SELECT 7");
+    run(&mut c, "FLUSHDB");
+    run(&mut c, "SELECT 0");
+    let Frame::Bulk(payload) = c.cmd(&["DUMP", "counter"]) else {
+        panic!("DUMP");
+    };
+    let mut restore: Vec<&[u8]> = vec![b"RESTORE", b"copy", b"100000"];
+    restore.push(&payload);
+    assert_eq!(text_of(c.cmd_bytes(&restore)), "OK");
+    let incr = std::fs::read(aof_file(&dir, "appendonly.aof.1.incr.aof")).unwrap();
+    let text = String::from_utf8_lossy(&incr);
+    assert!(
+        text.contains("$1\r\n7\r\n*1\r\n$7\r\nFLUSHDB\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("$6\r\nABSTTL\r\n"), "{text}");
     let before = digest(&mut c);
     server.kill9();
     let server = lodestone_aof(&dir, &[]);
@@ -270,5 +298,39 @@ fn write_errors_refuse_writes_with_misconf_until_resolved() {
     assert!(log(&dir).contains(
         "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
     ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_old_style_single_file_with_an_rdb_preamble_is_migrated_and_loaded() {
+    let dir = scratch("old-style");
+    let server = start(LODESTONE, &dir, &[]);
+    let mut c = server.conn();
+    fill(&mut c);
+    run(&mut c, "SAVE");
+    let expected_before_tail = digest(&mut c);
+    run(&mut c, "SET tail 1");
+    let expected = digest(&mut c);
+    server.shutdown();
+    // Redis 4 to 6 wrote one file: an RDB preamble, then commands.
+    let mut old = std::fs::read(dir.join("dump.rdb")).unwrap();
+    std::fs::remove_file(dir.join("dump.rdb")).unwrap();
+    old.extend_from_slice(
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\n1\r\n",
+    );
+    std::fs::write(dir.join("appendonly.aof"), &old).unwrap();
+    let server = lodestone_aof(&dir, &[]);
+    let mut c = server.conn();
+    assert_eq!(digest(&mut c), expected);
+    assert_ne!(expected, expected_before_tail);
+    assert!(!dir.join("appendonly.aof").exists());
+    assert_eq!(
+        manifest(&dir),
+        "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    let text = log(&dir);
+    assert!(text.contains("Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir)."));
+    assert!(text.contains("Reading RDB preamble from AOF file..."));
+    assert!(text.contains("Reading the remaining AOF tail..."));
     let _ = std::fs::remove_dir_all(&dir);
 }

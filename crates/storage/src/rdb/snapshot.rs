@@ -146,6 +146,24 @@ impl<'a> SnapshotReader<'a> {
     /// Checks the magic, the version and (when non-zero) the checksum, and
     /// returns a reader positioned after the header.
     pub fn open(bytes: &'a [u8]) -> Result<SnapshotReader<'a>, SnapshotError> {
+        let r = SnapshotReader::open_unverified(bytes)?;
+        // Version 5 and later end with a CRC-64 after the EOF opcode.
+        if r.version >= 5 && bytes.len() >= 18 {
+            let (body, tail) = bytes.split_at(bytes.len() - 8);
+            let mut stored = [0u8; 8];
+            stored.copy_from_slice(tail);
+            let stored = u64::from_le_bytes(stored);
+            if stored != 0 && stored != crc64(body) {
+                return Err(SnapshotError::Checksum);
+            }
+        }
+        Ok(r)
+    }
+
+    /// [`Self::open`] without the checksum check, for bytes that go on
+    /// after the snapshot (an old-style append-only file: an RDB preamble
+    /// followed by commands), to find where it ends.
+    pub fn open_unverified(bytes: &'a [u8]) -> Result<SnapshotReader<'a>, SnapshotError> {
         if bytes.len() < 9 || &bytes[..5] != b"REDIS" {
             return Err(SnapshotError::BadMagic);
         }
@@ -155,16 +173,6 @@ impl<'a> SnapshotReader<'a> {
             .ok_or(SnapshotError::BadMagic)?;
         if !(OLDEST_VERSION..=RDB_VERSION).contains(&version) {
             return Err(SnapshotError::Version(version));
-        }
-        // Version 5 and later end with a CRC-64 after the EOF opcode.
-        if version >= 5 && bytes.len() >= 18 {
-            let (body, tail) = bytes.split_at(bytes.len() - 8);
-            let mut stored = [0u8; 8];
-            stored.copy_from_slice(tail);
-            let stored = u64::from_le_bytes(stored);
-            if stored != 0 && stored != crc64(body) {
-                return Err(SnapshotError::Checksum);
-            }
         }
         let mut r = Reader::new(bytes);
         for _ in 0..9 {
