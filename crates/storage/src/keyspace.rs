@@ -154,6 +154,8 @@ pub struct Keyspace {
     record_expired: bool,
     /// Expiry deletions not yet taken.
     expired_log: Vec<(usize, Vec<u8>)>,
+    /// Eviction deletions not yet taken.
+    evicted_log: Vec<(usize, Vec<u8>)>,
     /// Number of changes since the last save (Redis's `server.dirty`).
     pub dirty: u64,
     now_ms: i64,
@@ -185,6 +187,7 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             record_expired: false,
             expired_log: Vec::new(),
+            evicted_log: Vec::new(),
             dirty: 0,
             now_ms: 0,
             lru_clock: 0,
@@ -356,9 +359,10 @@ impl Keyspace {
         }
     }
 
-    /// Records expiry deletions for [`Self::take_expired`] from now on
-    /// (when the server propagates writes): replicas and the AOF learn of
-    /// an expiry as a DEL, since they never expire keys themselves.
+    /// Records expiry and eviction deletions for [`Self::take_expired`]
+    /// and [`Self::take_evicted`] from now on (when the server propagates
+    /// writes): replicas and the AOF learn of them as DELs, since they
+    /// never expire or evict keys themselves.
     pub fn set_record_expired(&mut self, on: bool) {
         self.record_expired = on;
     }
@@ -366,6 +370,19 @@ impl Keyspace {
     /// The keys deleted by expiry since the last call, with their database.
     pub fn take_expired(&mut self) -> Vec<(usize, Vec<u8>)> {
         std::mem::take(&mut self.expired_log)
+    }
+
+    /// Logs an eviction for [`Self::take_evicted`] when deletions are
+    /// recorded: the AOF and replicas learn of it as a DEL.
+    pub(crate) fn log_eviction(&mut self, db: usize, key: &[u8]) {
+        if self.record_expired {
+            self.evicted_log.push((db, key.to_vec()));
+        }
+    }
+
+    /// The keys evicted since the last call, with their database.
+    pub fn take_evicted(&mut self) -> Vec<(usize, Vec<u8>)> {
+        std::mem::take(&mut self.evicted_log)
     }
 
     /// Looks a key up for reading; `None` when absent or expired.

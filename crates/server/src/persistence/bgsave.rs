@@ -12,12 +12,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// process, not of the server it copied.
 static IN_FORK_CHILD: AtomicBool = AtomicBool::new(false);
 
+/// True in a forked child (its log lines are marked `C`, as Redis marks
+/// them).
+pub fn in_fork_child() -> bool {
+    IN_FORK_CHILD.load(Ordering::Relaxed)
+}
+
 /// The pause after each key a forked child writes
 /// (`rdb-key-save-delay`: microseconds, or nanoseconds when negative),
 /// which tests use to keep a child running; `None` outside a child or
 /// when zero.
 pub fn child_key_delay(server: &Server) -> Option<std::time::Duration> {
-    if !IN_FORK_CHILD.load(Ordering::Relaxed) {
+    if !in_fork_child() {
         return None;
     }
     match server.config.int("rdb-key-save-delay") {
@@ -54,6 +60,13 @@ impl Server {
         }
         if pid == 0 {
             IN_FORK_CHILD.store(true, Ordering::Relaxed);
+            // SAFETY: restoring default dispositions is async-signal-safe;
+            // the parent's handlers only feed its event loop, which the
+            // child never runs, so SIGTERM/SIGINT must simply end it.
+            unsafe {
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+            }
             self.close_listeners_in_child();
             let code = work(self);
             // SAFETY: ends the child without unwinding or running the

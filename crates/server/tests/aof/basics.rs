@@ -334,3 +334,36 @@ fn an_old_style_single_file_with_an_rdb_preamble_is_migrated_and_loaded() {
     assert!(text.contains("Reading the remaining AOF tail..."));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn evictions_reach_the_aof_so_evicted_keys_stay_gone() {
+    let dir = scratch("evict");
+    let server = lodestone_aof(&dir, &["--maxmemory-policy", "allkeys-random"]);
+    let mut c = server.conn();
+    let used: u64 = run(&mut c, "INFO memory")
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory");
+    run(
+        &mut c,
+        &format!("CONFIG SET maxmemory {}", used + 1024 * 1024),
+    );
+    let value = "v".repeat(10_000);
+    for i in 0..500 {
+        c.cmd(&["SET", &format!("key:{i}"), &value]);
+    }
+    // Stop evicting (it may go on in the background) before measuring.
+    run(&mut c, "CONFIG SET maxmemory 0");
+    let Frame::Integer(left) = c.cmd(&["DBSIZE"]) else {
+        panic!("DBSIZE");
+    };
+    assert!(left < 500, "nothing was evicted");
+    let before = digest(&mut c);
+    server.kill9();
+    let server = lodestone_aof(&dir, &[]);
+    let mut c = server.conn();
+    assert_eq!(run(&mut c, "DBSIZE"), left.to_string());
+    assert_eq!(digest(&mut c), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
