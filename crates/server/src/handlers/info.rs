@@ -3,8 +3,8 @@
 //! field order, because monitoring tools, client libraries and
 //! `redis-cli --stat` parse it.
 //!
-//! Fields for features Lodestone does not have (replication, persistence
-//! in progress, Lua, active defrag, tracking, cluster) are present with
+//! Fields for features Lodestone does not have (replication, copy-on-write
+//! sizes of forked children, active defrag, tracking, cluster) are present with
 //! the values Redis reports when those features are idle, so parsers find
 //! every field they expect.
 
