@@ -119,7 +119,7 @@ fn write_manifest(cfg: &AofConfig, text: &[u8]) -> Result<(), String> {
 }
 
 /// Flushes a directory's entries (new and renamed files) to disk.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+fn sync_dir(dir: &Path) -> io::Result<()> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {

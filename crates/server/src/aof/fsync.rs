@@ -1,6 +1,9 @@
 //! The background fsync worker (Redis's `BIO_AOF_FSYNC` thread): with
 //! `appendfsync everysec` the event loop hands the incremental file to
-//! this thread once a second and never waits for the disk itself.
+//! this thread once a second and never waits for the disk itself. The
+//! same thread deletes files the AOF no longer needs (history files,
+//! temporary files of a failed rewrite), which can take a while for big
+//! ones (Redis's `bg_unlink`).
 //!
 //! Jobs hold the file by `Arc`, so a file the server stops writing to (a
 //! rewrite opened a new incremental file) is closed by whoever drops it

@@ -84,7 +84,7 @@ impl ManifestError {
 }
 
 /// True when `name` is a bare file name (Redis's `pathIsBaseName`).
-pub fn is_base_name(name: &[u8]) -> bool {
+fn is_base_name(name: &[u8]) -> bool {
     !name.contains(&b'/') && !name.contains(&b'\\')
 }
 
