@@ -7,6 +7,7 @@ mod aof {
     pub mod harness;
 
     mod basics;
+    mod check;
     mod compat;
     mod crash;
     mod rewrite;

@@ -20,6 +20,7 @@ use crate::server::Server;
 use lodestone_commands::table::Resolved;
 use lodestone_storage::rdb::snapshot::{Item, SnapshotError, SnapshotReader};
 use lodestone_storage::rdb::value::decode_value;
+use lodestone_storage::KeyspaceConfig;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::os::unix::ffi::OsStrExt;
@@ -143,6 +144,28 @@ impl AofReader {
             self.bytes(2)?;
         }
         Ok(args)
+    }
+}
+
+/// Where the RDB snapshot at the start of `bytes` ends (after its
+/// checksum), found by reading it through, every value decoded and
+/// validated, without loading anything: an old-style AOF goes on with
+/// commands after it.
+pub fn rdb_prefix_len(bytes: &[u8], config: &KeyspaceConfig) -> Result<usize, String> {
+    let corrupt = |e: SnapshotError| format!("Short read or corrupt RDB preamble: {e:?}");
+    let mut r = SnapshotReader::open_unverified(bytes).map_err(corrupt)?;
+    loop {
+        match r.next_item().map_err(corrupt)? {
+            Item::Eof => {
+                let crc = if r.version() >= 5 { 8 } else { 0 };
+                return Ok((r.offset() + crc).min(bytes.len()));
+            }
+            Item::Key { kind, .. } => {
+                decode_value(r.values(), kind, config)
+                    .map_err(|e| format!("Bad value in the RDB preamble: {e:?}"))?;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -372,7 +395,10 @@ impl Server {
             return Err(LoadStatus::Failed);
         }
         let end = if old_style {
-            self.rdb_prefix_len(&bytes)
+            match self.engine.shards().first() {
+                Some(ks) => rdb_prefix_len(&bytes, &ks.config),
+                None => Err("no keyspace".to_string()),
+            }
         } else {
             Ok(bytes.len())
         };
@@ -403,29 +429,6 @@ impl Server {
                     format!("Error reading the RDB base file {shown}, AOF loading aborted")
                 });
                 Err(LoadStatus::Failed)
-            }
-        }
-    }
-
-    /// Where the RDB snapshot at the start of `bytes` ends (after its
-    /// checksum), found by reading it through without loading it.
-    fn rdb_prefix_len(&self, bytes: &[u8]) -> Result<usize, String> {
-        let corrupt = |e: SnapshotError| format!("Short read or corrupt RDB preamble: {e:?}");
-        let mut r = SnapshotReader::open_unverified(bytes).map_err(corrupt)?;
-        let Some(config) = self.engine.shards().first().map(|ks| &ks.config) else {
-            return Err("no keyspace".into());
-        };
-        loop {
-            match r.next_item().map_err(corrupt)? {
-                Item::Eof => {
-                    let crc = if r.version() >= 5 { 8 } else { 0 };
-                    return Ok((r.offset() + crc).min(bytes.len()));
-                }
-                Item::Key { kind, .. } => {
-                    decode_value(r.values(), kind, config)
-                        .map_err(|e| format!("Bad value in the RDB preamble: {e:?}"))?;
-                }
-                _ => {}
             }
         }
     }

@@ -14,9 +14,11 @@
 //! succeeds the manifest switches to the new base and the older files
 //! become history, deleted unless `aof-disable-auto-gc`. Startup and
 //! DEBUG LOADAOF replay the files (`load.rs`, `startup.rs`) through the
-//! normal command path with a fake client.
+//! normal command path with a fake client. `check.rs` is the
+//! `lodestone-check-aof` tool (Redis's `redis-check-aof`).
 
 pub mod base;
+pub mod check;
 pub mod commands;
 pub mod feed;
 pub mod files;
