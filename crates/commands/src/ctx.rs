@@ -96,6 +96,10 @@ pub struct Ctx<'a, 'r> {
     /// relative ones, DEL for a GETDEL, SET for an INCRBYFLOAT (Redis's
     /// `rewriteClientCommandVector`). `None` propagates the request.
     pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
+    /// Set by a command that is propagated even when it changed nothing
+    /// (FLUSHDB of an empty database: Redis's `forceCommandPropagation`,
+    /// so the AOF and replicas see every FLUSHDB).
+    pub force_propagation: bool,
 }
 
 impl<'a, 'r> Ctx<'a, 'r> {

@@ -352,6 +352,17 @@ pub enum CmdError {
     DebugReloadOption,
     /// DEBUG RELOAD could not load the file back.
     DebugReloadFailed,
+    /// DEBUG LOADAOF could not load the append-only file.
+    DebugLoadAofFailed,
+    /// A write refused because the append-only file cannot be written;
+    /// carries the system's text for the error (`strerror`).
+    AofWriteError(String),
+    /// BGREWRITEAOF while a rewrite runs.
+    AofRewriteInProgress,
+    /// BGREWRITEAOF could not start the rewrite.
+    AofRewriteFailed,
+    /// BGSAVE (without SCHEDULE) while an AOF rewrite runs.
+    OtherChildActive,
     /// FCALL of a function no library registered.
     FunctionNotFound,
     /// FCALL numkeys that is not an integer.
@@ -847,6 +858,11 @@ impl CmdError {
             Failed => "ERR".into(),
             DebugReloadOption => "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.".into(),
             DebugReloadFailed => "ERR Error trying to load the RDB dump, check server logs.".into(),
+            DebugLoadAofFailed => "ERR Error trying to load the AOF files, check server logs.".into(),
+            AofWriteError(reason) => format!("MISCONF Errors writing to the AOF file: {reason}").into(),
+            AofRewriteInProgress => "ERR Background append only file rewriting already in progress".into(),
+            AofRewriteFailed => "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.".into(),
+            OtherChildActive => "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.".into(),
             FunctionNotFound => "ERR Function not found".into(),
             BadNumKeys => "ERR Bad number of keys provided".into(),
             LibraryNotFound => "ERR Library not found".into(),

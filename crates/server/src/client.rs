@@ -122,14 +122,18 @@ pub mod flags {
         | TRACKING_OPTOUT
         | TRACKING_CACHING
         | TRACKING_NOLOOP;
+    /// Never blocks: a blocking command answers as if it timed out (the
+    /// append-only file's fake client, Redis's `CLIENT_DENY_BLOCKING`).
+    pub const DENY_BLOCKING: u32 = 1 << 17;
 }
 
 /// One connection.
 pub struct Client {
     /// CLIENT ID.
     pub id: ClientId,
-    /// The socket.
-    pub stream: TcpStream,
+    /// The socket; `None` for the fake client that replays an append-only
+    /// file (its replies are discarded).
+    pub stream: Option<TcpStream>,
     /// The socket's file descriptor (CLIENT LIST `fd`).
     pub fd: i32,
     /// Peer address `ip:port`.
@@ -220,6 +224,27 @@ impl Client {
     ) -> Client {
         use std::os::fd::AsRawFd;
         let fd = stream.as_raw_fd();
+        Client::with_stream(id, Some(stream), fd, addr, laddr, now_ms)
+    }
+
+    /// A client without a connection, as Redis's `createClient(NULL)`:
+    /// what runs the commands of an append-only file while it loads. It
+    /// never blocks and its replies are thrown away.
+    pub fn fake(id: ClientId, now_ms: i64) -> Client {
+        let mut c = Client::with_stream(id, None, -1, String::new(), String::new(), now_ms);
+        c.authenticated = true;
+        c.flags |= flags::DENY_BLOCKING;
+        c
+    }
+
+    fn with_stream(
+        id: ClientId,
+        stream: Option<TcpStream>,
+        fd: i32,
+        addr: String,
+        laddr: String,
+        now_ms: i64,
+    ) -> Client {
         Client {
             id,
             stream,

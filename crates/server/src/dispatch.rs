@@ -215,6 +215,20 @@ impl Server {
         if let Some(e) = self.refused_for_disk_error(key, top_name, args, cmd_flags) {
             return self.reject(key, Some(id), e);
         }
+        if let Some(errno) = self.aof.write_error() {
+            // Redis's `writeCommandsDeniedByDiskError`: writes (and PING,
+            // so monitoring notices) are refused while the AOF cannot be
+            // written.
+            let writes = match crate::scripting::declared_writes(self, top_name, args) {
+                Some(w) => w,
+                None => cmd_flags & cmdflags::WRITE != 0,
+            } || (top_name == "exec" && self.multi_has_writes(key));
+            if writes || top_name == "ping" {
+                let reason = std::io::Error::from_raw_os_error(errno);
+                let e = CmdError::AofWriteError(crate::config::special::os_error_text(&reason));
+                return self.reject(key, Some(id), e);
+            }
+        }
         let Some(c) = self.clients.get(key) else {
             return Outcome::Done;
         };
@@ -325,7 +339,7 @@ impl Server {
         Outcome::Done
     }
 
-    fn queue_command(&mut self, key: usize, id: usize, args: &[&[u8]], denyoom: bool) {
+    pub(crate) fn queue_command(&mut self, key: usize, id: usize, args: &[&[u8]], denyoom: bool) {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
@@ -380,10 +394,14 @@ impl Server {
         self.call_depth += 1;
         let caller = self.current_client.replace(key);
         let outer_cmd = self.running_cmd.replace(id);
-        let may_block =
-            self.call_depth == 1 && self.clients.get(key).is_some_and(|c| c.multi.is_none());
+        let may_block = self.call_depth == 1
+            && self
+                .clients
+                .get(key)
+                .is_some_and(|c| c.multi.is_none() && !c.has(flags::DENY_BLOCKING));
         let mut block = None;
         let mut rewrite = None;
+        let mut forced = false;
         let (errors, code) = match handler {
             // The client was looked up above and nothing since removes it.
             Handler::Keyspace(f) => match self.clients.get_mut(key) {
@@ -400,10 +418,12 @@ impl Server {
                         block: None,
                         from_script: self.in_script,
                         propagate_as: None,
+                        force_propagation: false,
                     };
                     let result = f(&mut ctx, args);
                     block = ctx.block.take();
                     rewrite = ctx.propagate_as.take();
+                    forced = ctx.force_propagation;
                     if let Err(e) = result {
                         reply.error_bytes(&e.message_bytes());
                     }
@@ -443,7 +463,8 @@ impl Server {
         if dirty_before.is_some() {
             self.record_expiry_deletions(false);
         }
-        if dirty_before.is_some_and(|before| before != self.dirty_total()) {
+        let prevented = std::mem::take(&mut self.prevent_propagation);
+        if !prevented && dirty_before.is_some_and(|before| forced || before != self.dirty_total()) {
             match rewrite {
                 None => self.effects.record(db, args, self.effect_targets),
                 Some(commands) => {

@@ -216,6 +216,9 @@ impl Server {
                 }
             }
         }
+        if self.aof_active() {
+            self.flush_aof(false);
+        }
         self.flush_pending_writes(running);
         let closing = std::mem::take(&mut self.to_close);
         for key in closing {
@@ -302,15 +305,14 @@ impl Server {
             set_keepalive(&stream, self.rt.tcp_keepalive);
             let id = self.next_client_id;
             self.next_client_id += 1;
-            let mut client = Client::new(id, stream, format_addr(&peer), laddr, self.now_ms);
-            client.authenticated = self.rt.requirepass.is_none();
+            let mut stream = stream;
             let entry = self.clients.vacant_entry();
             let key = entry.key();
             if self
                 .poll
                 .registry()
                 .register(
-                    &mut client.stream,
+                    &mut stream,
                     Token(key),
                     Interest::READABLE | Interest::WRITABLE,
                 )
@@ -318,6 +320,8 @@ impl Server {
             {
                 continue;
             }
+            let mut client = Client::new(id, stream, format_addr(&peer), laddr, self.now_ms);
+            client.authenticated = self.rt.requirepass.is_none();
             entry.insert(client);
             self.client_keys.insert(id, key);
         }
@@ -331,7 +335,9 @@ impl Server {
             self.read_from_client(key);
             self.process_input(key);
         }
-        if event.is_writable() {
+        // Replies to writes wait for the AOF buffer to be written first
+        // (`before_sleep`); the client stays scheduled for writing.
+        if event.is_writable() && self.aof.buffered() == 0 {
             self.write_to_client(key);
         }
     }
@@ -357,7 +363,10 @@ impl Server {
                         .min(READ_CHUNK_MAX)
                         .min(c.input.buf.len().max(READ_CHUNK)),
                 );
-                match read_into_spare(&c.stream, &mut c.input.buf, want) {
+                let Some(stream) = c.stream.as_ref() else {
+                    break;
+                };
+                match read_into_spare(stream, &mut c.input.buf, want) {
                     Ok(0) => {
                         closed = true;
                         break;
@@ -410,11 +419,17 @@ impl Server {
             let Some(c) = self.clients.get_mut(key) else {
                 return;
             };
+            let Some(stream) = c.stream.as_mut() else {
+                // The fake client of AOF loading: replies are discarded.
+                c.out.clear();
+                c.out_sent = 0;
+                return;
+            };
             if c.out_sent < c.out.len() {
                 self.stats.total_writes_processed += 1;
             }
             while c.out_sent < c.out.len() && written < WRITE_MAX_PER_EVENT {
-                match c.stream.write(&c.out[c.out_sent..]) {
+                match stream.write(&c.out[c.out_sent..]) {
                     Ok(0) => {
                         failed = true;
                         break;
@@ -489,6 +504,11 @@ impl Server {
             self.publish_keyspace_notifications();
         }
         self.tracking_broadcast();
+        // The AOF is written before any reply leaves (and, with
+        // `appendfsync always`, is on disk).
+        if self.aof_active() {
+            self.flush_aof(false);
+        }
         self.flush_pending_writes(None);
         let closing = std::mem::take(&mut self.to_close);
         for key in closing {
@@ -534,7 +554,9 @@ impl Server {
         self.replicas.retain(|&r| r != key);
         let mut c = self.clients.remove(key);
         self.client_keys.remove(&c.id);
-        let _ = self.poll.registry().deregister(&mut c.stream);
+        if let Some(stream) = c.stream.as_mut() {
+            let _ = self.poll.registry().deregister(stream);
+        }
     }
 
     /// Periodic work, `hz` times per second.
@@ -543,8 +565,7 @@ impl Server {
             return;
         }
         self.cron_loops += 1;
-        self.reap_bgsave();
-        self.check_save_points();
+        self.persistence_cron();
         let now = self.now_ms;
         self.stats
             .ops_rate

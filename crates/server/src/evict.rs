@@ -147,7 +147,24 @@ impl Server {
         };
         self.latency_sample("eviction-cycle", start);
         self.publish_keyspace_notifications();
+        self.propagate_evictions();
         result
+    }
+
+    /// Sends the keys just evicted to the AOF and replicas, each as a DEL
+    /// (UNLINK with `lazyfree-lazy-eviction`) of its own, as Redis's
+    /// `propagateDeletion`: they do not evict by themselves.
+    fn propagate_evictions(&mut self) {
+        for ks in self.engine.shards_mut() {
+            let lazy = ks.config.lazyfree_lazy_eviction;
+            for (db, key) in ks.take_evicted() {
+                let del: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+                self.effects
+                    .record(db, &[del, &key], crate::propagate::TARGET_ALL);
+                self.effects.end_unit(false);
+            }
+        }
+        self.feed_replicas();
     }
 
     /// Nothing left to evict: values still queued for the lazyfree thread

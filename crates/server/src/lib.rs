@@ -5,6 +5,7 @@
 //! Architecture invariant: exactly one thread (the event loop) owns the
 //! [`server::Server`]; the keyspace below it is never locked.
 
+pub mod aof;
 pub mod blocking;
 pub mod check_rdb;
 pub mod client;
@@ -54,7 +55,7 @@ impl server::Server {
             let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
         }
         self.log_notice("Server initialized");
-        self.load_at_startup()?;
+        self.load_data_at_startup()?;
         self.log_notice(&format!(
             "Lodestone {} (Redis {} compatible) started, pid={}, port={}",
             env!("CARGO_PKG_VERSION"),

@@ -1,5 +1,6 @@
-//! The server log, in Redis's format (`pid:M 25 Nov 2026 19:30:02.123 * text`)
-//! to standard output or `logfile`, filtered by `loglevel`.
+//! The server log, in Redis's format (`pid:M 25 Nov 2026 19:30:02.123 * text`,
+//! `C` instead of `M` in a forked child) to standard output or `logfile`,
+//! filtered by `loglevel`.
 //!
 //! Logging happens on rare events (startup, shutdown, errors, client
 //! limits), never per command.
@@ -73,8 +74,13 @@ pub fn write_line(logfile: &str, loglevel: &str, level: Level, text: &str) {
     if loglevel == "nothing" || level < Level::from_config(loglevel) {
         return;
     }
+    let role = if crate::persistence::bgsave::in_fork_child() {
+        'C'
+    } else {
+        'M'
+    };
     let line = format!(
-        "{}:M {} {} {}\n",
+        "{}:{role} {} {} {}\n",
         std::process::id(),
         timestamp(),
         level.mark(),

@@ -58,6 +58,7 @@ pub trait EffectSink {
 pub struct Effects {
     sinks: Vec<Box<dyn EffectSink>>,
     pending: Vec<Effect>,
+    suspended: bool,
 }
 
 impl Effects {
@@ -66,9 +67,27 @@ impl Effects {
         self.sinks.push(sink);
     }
 
+    /// Unregisters the consumers of `target` (the AOF turned off).
+    pub fn remove_sinks(&mut self, target: u8) {
+        self.sinks.retain(|s| s.target() != target);
+    }
+
+    /// Whether a consumer of `target` is registered.
+    pub fn has_sink(&self, target: u8) -> bool {
+        self.sinks.iter().any(|s| s.target() == target)
+    }
+
+    /// Stops (or resumes) recording: while an append-only file is replayed
+    /// its commands must not be propagated again, as Redis turns the AOF
+    /// off while loading.
+    pub fn set_suspended(&mut self, suspended: bool) {
+        self.suspended = suspended;
+        self.pending.clear();
+    }
+
     /// Whether anyone consumes the stream (recording is skipped if not).
     pub fn active(&self) -> bool {
-        !self.sinks.is_empty()
+        !self.sinks.is_empty() && !self.suspended
     }
 
     /// Whether `command`'s own request is propagated when it writes

@@ -190,6 +190,8 @@ pub struct Server {
     pub rdb: crate::persistence::RdbState,
     /// The data set load in progress, if any (see `loading.rs`).
     pub loading: Option<crate::loading::Loading>,
+    /// The append-only file (see `aof/`).
+    pub aof: crate::aof::AofState,
     /// Function libraries and their interpreter (FUNCTION, FCALL).
     pub functions: crate::scripting::functions::Functions,
     /// True while a script runs (its commands show as `lua` in MONITOR).
@@ -212,6 +214,10 @@ pub struct Server {
     /// statistics it handled itself (a script's error): `call` counts the
     /// command as failed without counting the error again.
     pub handler_failed: bool,
+    /// The running command's own request must not be propagated although
+    /// it changed the data set (DEBUG LOADAOF and DEBUG RELOAD replace it
+    /// from disk; Redis's `preventCommandPropagation`).
+    pub prevent_propagation: bool,
 }
 
 /// A random 40-hex-digit id (run id, replication id).
@@ -268,6 +274,7 @@ impl Server {
         let table = CommandTable::build(crate::handlers::all());
         let cmd_stats = vec![CommandStats::default(); table.all().len()];
         let now = unix_ms();
+        let aof = crate::aof::AofState::new(&config, now / 1000);
         let mut server = Server {
             rt: runtime_from(&config),
             settings: Settings::default(),
@@ -320,6 +327,7 @@ impl Server {
             functions: Default::default(),
             rdb: crate::persistence::RdbState::new(now / 1000),
             loading: None,
+            aof,
             replica_feed: None,
             replicas: Vec::new(),
             in_script: false,
@@ -329,6 +337,7 @@ impl Server {
             eviction: Default::default(),
             pre_command_oom: false,
             handler_failed: false,
+            prevent_propagation: false,
         };
         server.apply_all_config();
         Ok(server)
@@ -352,6 +361,7 @@ impl Server {
         };
         self.settings.rdb_compression = c.bool("rdbcompression");
         self.tracking.max_keys = c.num("tracking-table-max-keys").max(0) as usize;
+        self.aof.apply_config(c);
         let policy = c.enum_name("maxmemory-policy");
         let lfu = policy.ends_with("-lfu");
         self.settings.shared_integers =

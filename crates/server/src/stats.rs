@@ -253,6 +253,10 @@ pub struct Stats {
     pub total_writes_processed: u64,
     /// Event-loop timings (`eventloop_*` in INFO stats and debug).
     pub eventloop: EventLoopStats,
+    /// Children forked (BGSAVE, AOF rewrites).
+    pub total_forks: u64,
+    /// How long the last fork took (µs).
+    pub latest_fork_usec: u64,
 }
 
 /// Event-loop timings, as Redis's `duration_stats`: how many iterations

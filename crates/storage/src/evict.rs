@@ -245,6 +245,7 @@ impl Keyspace {
         self.stats.evicted_keys += 1;
         self.signal_changed(db, key, true);
         self.notify(notify::EVICTED, "evicted", db, key);
+        self.log_eviction(db, key);
     }
 }
 

@@ -157,12 +157,15 @@ pub struct Keyspace {
     record_expired: bool,
     /// Expiry deletions not yet taken.
     expired_log: Vec<(usize, Vec<u8>)>,
+    /// Eviction deletions not yet taken.
+    evicted_log: Vec<(usize, Vec<u8>)>,
     /// Number of changes since the last save (Redis's `server.dirty`).
     pub dirty: u64,
     now_ms: i64,
     lru_clock: u32,
     no_touch: bool,
     expiry_paused: bool,
+    loading: bool,
     notifications: Vec<Notification>,
     watch: WatchRegistry,
     changes: ChangeLog,
@@ -188,11 +191,13 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             record_expired: false,
             expired_log: Vec::new(),
+            evicted_log: Vec::new(),
             dirty: 0,
             now_ms: 0,
             lru_clock: 0,
             no_touch: false,
             expiry_paused: false,
+            loading: false,
             notifications: Vec::new(),
             watch: WatchRegistry::default(),
             changes: ChangeLog::default(),
@@ -238,6 +243,23 @@ impl Keyspace {
     /// True while expiry deletions are suspended.
     pub fn expiry_paused(&self) -> bool {
         self.expiry_paused
+    }
+
+    /// While loading (an append-only file replayed at startup or by DEBUG
+    /// LOADAOF) nothing expires: commands are replayed in the state they
+    /// originally ran against, when their keys were still live, and a
+    /// time already past sets an expiry instead of deleting the key, as
+    /// in Redis (`keyIsExpired`, `checkAlreadyExpired` with
+    /// `server.loading`). The file's own DELs and later expiry remove them.
+    pub fn set_loading(&mut self, loading: bool) {
+        self.loading = loading;
+    }
+
+    /// Whether an expiry time `when` (Unix ms) given to a command is
+    /// already past, so the key is deleted rather than given a TTL; never
+    /// while loading.
+    pub fn already_expired(&self, when: i64) -> bool {
+        when <= self.now_ms && !self.loading
     }
 
     /// Number of databases.
@@ -308,9 +330,10 @@ impl Keyspace {
 
     /// True when `entry` (of `db`) is past its expiry time at command time.
     pub fn entry_is_expired(&self, db: usize, entry: &KeyEntry) -> bool {
-        self.dbs[db]
-            .expire_of(entry)
-            .is_some_and(|at| at < self.now_ms)
+        !self.loading
+            && self.dbs[db]
+                .expire_of(entry)
+                .is_some_and(|at| at < self.now_ms)
     }
 
     /// True when `key` exists but is past its expiry time.
@@ -358,9 +381,10 @@ impl Keyspace {
         }
     }
 
-    /// Records expiry deletions for [`Self::take_expired`] from now on
-    /// (when the server propagates writes): replicas and the AOF learn of
-    /// an expiry as a DEL, since they never expire keys themselves.
+    /// Records expiry and eviction deletions for [`Self::take_expired`]
+    /// and [`Self::take_evicted`] from now on (when the server propagates
+    /// writes): replicas and the AOF learn of them as DELs, since they
+    /// never expire or evict keys themselves.
     pub fn set_record_expired(&mut self, on: bool) {
         self.record_expired = on;
     }
@@ -368,6 +392,19 @@ impl Keyspace {
     /// The keys deleted by expiry since the last call, with their database.
     pub fn take_expired(&mut self) -> Vec<(usize, Vec<u8>)> {
         std::mem::take(&mut self.expired_log)
+    }
+
+    /// Logs an eviction for [`Self::take_evicted`] when deletions are
+    /// recorded: the AOF and replicas learn of it as a DEL.
+    pub(crate) fn log_eviction(&mut self, db: usize, key: &[u8]) {
+        if self.record_expired {
+            self.evicted_log.push((db, key.to_vec()));
+        }
+    }
+
+    /// The keys evicted since the last call, with their database.
+    pub fn take_evicted(&mut self) -> Vec<(usize, Vec<u8>)> {
+        std::mem::take(&mut self.evicted_log)
     }
 
     /// Looks a key up for reading; `None` when absent or expired.

@@ -104,7 +104,7 @@ fn restore(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         t if opts.absttl => Some(t),
         t => Some(t.saturating_add(now)),
     };
-    if expire_at.is_some_and(|at| at <= now) {
+    if expire_at.is_some_and(|at| ks.already_expired(at)) {
         // Already expired: the key is not created (and a replaced one is
         // gone, as if deleted, which is what replicas are told).
         if deleted {

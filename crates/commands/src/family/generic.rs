@@ -379,7 +379,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[&[u8]], relative: bool, seconds: bool) 
         ctx.out.int(0);
         return Ok(());
     }
-    if when <= now {
+    if ks.already_expired(when) {
         let lazy = ks.config.lazyfree_lazy_expire;
         ks.delete(db, key, lazy);
         ks.dirty += 1;
@@ -507,6 +507,7 @@ fn flushdb(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         let removed = ks.flush(Some(db), lazy);
         ks.dirty += removed as u64;
     }
+    ctx.force_propagation = true;
     ctx.out.ok();
     Ok(())
 }

@@ -292,14 +292,14 @@ fn getex(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
             let bytes = v.string_bytes(&mut scratch).ok_or(CmdError::WrongType)?;
             let expire_at = expire_at.transpose()?;
             ctx.out.bulk(bytes);
-            apply_getex_expiry(ctx, key, &o, expire_at, now);
+            apply_getex_expiry(ctx, key, &o, expire_at);
         }
     }
     Ok(())
 }
 
 /// The TTL change of GETEX, after the value was replied.
-fn apply_getex_expiry(ctx: &mut Ctx, key: &[u8], o: &SetOptions, expire_at: Option<i64>, now: i64) {
+fn apply_getex_expiry(ctx: &mut Ctx, key: &[u8], o: &SetOptions, expire_at: Option<i64>) {
     let db = ctx.db;
     let ks = ctx.ks(key);
     let absolute = matches!(
@@ -310,7 +310,7 @@ fn apply_getex_expiry(ctx: &mut Ctx, key: &[u8], o: &SetOptions, expire_at: Opti
         })
     );
     match expire_at {
-        Some(at) if absolute && at <= now => {
+        Some(at) if absolute && ks.already_expired(at) => {
             let lazy = ks.config.lazyfree_lazy_expire;
             ks.delete(db, key, lazy);
             ks.signal_modified(db, key);

@@ -35,6 +35,11 @@ pub enum Effect {
     TlsPort,
     /// `tls-*`: TLS settings only take effect once TLS is in use.
     TlsConfig,
+    /// `appendonly`: turn the AOF on (a rewrite writes its first base) or
+    /// off.
+    Appendonly,
+    /// `aof-disable-auto-gc`: when turned off, delete history files now.
+    AofAutoGc,
 }
 
 /// The apply step of a parameter, if it has one.
@@ -49,6 +54,8 @@ pub fn effect_of(name: &str) -> Option<Effect> {
         "dir" => Effect::Dir,
         "locale-collate" => Effect::LocaleCollate,
         "tls-port" => Effect::TlsPort,
+        "appendonly" => Effect::Appendonly,
+        "aof-disable-auto-gc" => Effect::AofAutoGc,
         n if n.starts_with("tls-") && n != "tls-auth-clients" => Effect::TlsConfig,
         _ => return None,
     })
@@ -106,6 +113,15 @@ impl Server {
                 if self.config.int("tls-port") != 0 {
                     return Err(TLS_UNAVAILABLE.into());
                 }
+                Ok(())
+            }
+            Effect::Appendonly => {
+                self.aof.apply_config(&self.config);
+                self.apply_appendonly()
+            }
+            Effect::AofAutoGc => {
+                self.aof.apply_config(&self.config);
+                self.delete_aof_history();
                 Ok(())
             }
             Effect::TlsConfig => {

@@ -5,10 +5,11 @@
 //!
 //! DEBUG is a protected command: the dispatcher refuses it unless
 //! `enable-debug-command` is `yes`, or `local` and the client is on the
-//! loopback interface ([`Server::protected_command_allowed`]). Subcommands
-//! that need subsystems Lodestone does not have (RELOAD and LOADAOF need
-//! persistence, CLUSTERLINK a cluster, the crash commands a crash handler)
-//! are not offered: they answer like unknown subcommands.
+//! loopback interface ([`Server::protected_command_allowed`]). RELOAD and
+//! LOADAOF reload the data set from the RDB file and the AOF. Subcommands
+//! that need subsystems Lodestone does not have (CLUSTERLINK a cluster,
+//! the crash commands a crash handler) are not offered: they answer like
+//! unknown subcommands.
 
 mod digest;
 mod mallctl;
@@ -187,6 +188,11 @@ fn debug(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
             mallctl_reply(s, key, mallctl::string(&ctl, args.get(3).copied()))
         }
         ("reload", _) => s.debug_reload(key, args),
+        ("loadaof", 2) => s.debug_loadaof(key),
+        ("aof-flush-sleep", 3) => {
+            s.aof.flush_sleep_us = atoi(args[2]).max(0) as u64;
+            ok(s, key)
+        }
         ("pause-cron", 3) => {
             s.pause_cron = atoi(args[2]) != 0;
             ok(s, key)
@@ -216,6 +222,8 @@ fn help(s: &mut Server, key: usize) -> CmdResult {
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "LOG <message>",
         "    Write <message> to the server log.",
         "MALLCTL <key> [<val>]",

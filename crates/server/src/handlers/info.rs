@@ -3,8 +3,8 @@
 //! field order, because monitoring tools, client libraries and
 //! `redis-cli --stat` parse it.
 //!
-//! Fields for features Lodestone does not have (replication, persistence
-//! in progress, Lua, active defrag, cluster) are present with
+//! Fields for features Lodestone does not have (replication, active
+//! defrag, cluster) are present with
 //! the values Redis reports when those features are idle, so parsers find
 //! every field they expect.
 
@@ -450,7 +450,7 @@ fn memory_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "mem_clients_slaves", 0);
     field(out, "mem_clients_normal", oh.clients_normal);
     field(out, "mem_cluster_links", 0);
-    field(out, "mem_aof_buffer", 0);
+    field(out, "mem_aof_buffer", s.aof.buffered());
     field(out, "mem_allocator", "jemalloc-5.3.0");
     field(out, "active_defrag_running", 0);
     let (pending, freed) = lazyfree_counts(s);
@@ -528,25 +528,49 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
         rdb.last_load_keys_expired,
     );
     field(out, "rdb_last_load_keys_loaded", rdb.last_load_keys_loaded);
-    field(out, "aof_enabled", aof as u8);
-    field(out, "aof_rewrite_in_progress", 0);
-    field(out, "aof_rewrite_scheduled", 0);
-    field(out, "aof_last_rewrite_time_sec", -1);
-    field(out, "aof_current_rewrite_time_sec", -1);
-    field(out, "aof_last_bgrewrite_status", "ok");
-    field(out, "aof_rewrites", 0);
-    field(out, "aof_rewrites_consecutive_failures", 0);
-    field(out, "aof_last_write_status", "ok");
+    let a = &s.aof;
+    field(
+        out,
+        "aof_enabled",
+        (a.status != crate::aof::Status::Off) as u8,
+    );
+    field(out, "aof_rewrite_in_progress", a.child.is_some() as u8);
+    field(out, "aof_rewrite_scheduled", a.rewrite_scheduled as u8);
+    field(out, "aof_last_rewrite_time_sec", a.rewrite_time_last);
+    field(
+        out,
+        "aof_current_rewrite_time_sec",
+        a.child
+            .as_ref()
+            .map_or(-1, |c| c.started.elapsed().as_secs() as i64),
+    );
+    field(
+        out,
+        "aof_last_bgrewrite_status",
+        if a.last_rewrite_ok { "ok" } else { "err" },
+    );
+    field(out, "aof_rewrites", a.rewrites);
+    field(
+        out,
+        "aof_rewrites_consecutive_failures",
+        a.consecutive_failures,
+    );
+    let write_ok = a.last_write_ok && a.bio.failed_errno().is_none();
+    field(
+        out,
+        "aof_last_write_status",
+        if write_ok { "ok" } else { "err" },
+    );
     field(out, "aof_last_cow_size", 0);
     field(out, "module_fork_in_progress", 0);
     field(out, "module_fork_last_cow_size", 0);
     if aof {
-        field(out, "aof_current_size", 0);
-        field(out, "aof_base_size", 0);
-        field(out, "aof_pending_rewrite", 0);
-        field(out, "aof_buffer_length", 0);
-        field(out, "aof_pending_bio_fsync", 0);
-        field(out, "aof_delayed_fsync", 0);
+        field(out, "aof_current_size", a.current_size);
+        field(out, "aof_base_size", a.rewrite_base_size);
+        field(out, "aof_pending_rewrite", a.rewrite_scheduled as u8);
+        field(out, "aof_buffer_length", a.buffered());
+        field(out, "aof_pending_bio_fsync", a.bio.pending());
+        field(out, "aof_delayed_fsync", a.delayed_fsync);
     }
     if let Some(l) = &s.loading {
         for (name, value) in l.info_fields(s.now_ms / 1000) {
@@ -619,8 +643,8 @@ fn stats_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "pubsub_channels", s.pubsub.channels.len());
     field(out, "pubsub_patterns", s.pubsub.patterns.len());
     field(out, "pubsubshard_channels", s.pubsub.shard_channels.len());
-    field(out, "latest_fork_usec", 0);
-    field(out, "total_forks", 0);
+    field(out, "latest_fork_usec", st.latest_fork_usec);
+    field(out, "total_forks", st.total_forks);
     field(out, "migrate_cached_sockets", 0);
     field(out, "slave_expires_tracked_keys", 0);
     field(out, "active_defrag_hits", 0);
@@ -798,7 +822,7 @@ fn keyspace_section(s: &mut Server, _key: usize, out: &mut String) {
 
 fn debug_section(s: &mut Server, _key: usize, out: &mut String) {
     let el = &s.stats.eventloop;
-    field(out, "eventloop_duration_aof_sum", 0);
+    field(out, "eventloop_duration_aof_sum", s.aof.flush_us);
     field(out, "eventloop_duration_cron_sum", el.cron_sum_us);
     field(out, "eventloop_duration_max", el.duration_max_us);
     field(out, "eventloop_cmd_per_cycle_max", el.cmd_per_cycle_max);

@@ -1,5 +1,6 @@
-//! SAVE, BGSAVE and LASTSAVE (Redis's `rdb.c` commands); DEBUG RELOAD is
-//! in `debug.rs`. The work is in [`crate::persistence`].
+//! SAVE, BGSAVE and LASTSAVE (Redis's `rdb.c` commands) and BGREWRITEAOF;
+//! DEBUG RELOAD and DEBUG LOADAOF are in `debug.rs`. The work is in
+//! [`crate::persistence`] and [`crate::aof`].
 
 use super::{reply, ServerHandler};
 use crate::loading::LoadKind;
@@ -8,8 +9,12 @@ use lodestone_commands::args::is;
 use lodestone_commands::{CmdError, CmdResult};
 
 /// Handlers of this family.
-pub const COMMANDS: &[(&str, ServerHandler)] =
-    &[("save", save), ("bgsave", bgsave), ("lastsave", lastsave)];
+pub const COMMANDS: &[(&str, ServerHandler)] = &[
+    ("save", save),
+    ("bgsave", bgsave),
+    ("lastsave", lastsave),
+    ("bgrewriteaof", bgrewriteaof),
+];
 
 /// `SAVE`
 fn save(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
@@ -29,8 +34,12 @@ fn bgsave(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
         Some(_) => return Err(CmdError::Syntax),
     };
     if s.rdb.child.is_some() {
-        if !schedule {
-            return Err(CmdError::BackgroundSaveInProgress);
+        return Err(CmdError::BackgroundSaveInProgress);
+    }
+    // Another child (an AOF rewrite), or inside a transaction: later.
+    if s.has_active_child() || s.in_exec() {
+        if !schedule && !s.in_exec() {
+            return Err(CmdError::OtherChildActive);
         }
         s.rdb.scheduled = true;
         reply(s, key, |r| r.simple("Background saving scheduled"));
@@ -38,6 +47,29 @@ fn bgsave(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
     }
     s.start_bgsave().map_err(|_| CmdError::Failed)?;
     reply(s, key, |r| r.simple("Background saving started"));
+    Ok(())
+}
+
+/// `BGREWRITEAOF`: rewrites the AOF in a child, now or, when another
+/// child runs (or inside a transaction), as soon as it ends.
+fn bgrewriteaof(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
+    if s.aof.child.is_some() {
+        return Err(CmdError::AofRewriteInProgress);
+    }
+    if s.has_active_child() || s.in_exec() {
+        s.aof.rewrite_scheduled = true;
+        // Asked for by hand: no pacing after earlier failures.
+        s.aof.consecutive_failures = 0;
+        reply(s, key, |r| {
+            r.simple("Background append only file rewriting scheduled")
+        });
+        return Ok(());
+    }
+    s.start_aof_rewrite()
+        .map_err(|_| CmdError::AofRewriteFailed)?;
+    reply(s, key, |r| {
+        r.simple("Background append only file rewriting started")
+    });
     Ok(())
 }
 
@@ -87,6 +119,8 @@ impl Server {
                 self.rdb.last_load_keys_loaded = l.keys;
                 self.rdb.last_load_keys_expired = l.expired;
                 self.log_notice("DB reloaded by DEBUG RELOAD");
+                // The data set came back from disk: nothing to propagate.
+                self.prevent_propagation = true;
                 reply(self, key, |r| r.ok());
                 Ok(())
             }

@@ -73,6 +73,28 @@ impl Server {
                 libc::waitpid(child.pid, std::ptr::null_mut(), 0);
             }
         }
+        if self.aof.child.is_some() {
+            // Without its first rewrite the AOF does not hold the data set.
+            if self.aof.status == crate::aof::Status::WaitRewrite {
+                if !f.force {
+                    self.log_warning("Writing initial AOF, can't exit.");
+                    return false;
+                }
+                self.log_warning("Writing initial AOF. Exit anyway.");
+            }
+            self.log_warning("There is a child rewriting the AOF. Killing it!");
+            self.kill_aof_rewrite();
+        }
+        if self.aof_active() {
+            self.log_notice("Calling fsync() on the AOF file.");
+            self.flush_aof(true);
+            if let Some(Err(e)) = self.aof.file.as_ref().map(|f| f.sync_data()) {
+                self.log_warning(&format!(
+                    "Fail to fsync the AOF file: {}.",
+                    crate::config::special::os_error_text(&e)
+                ));
+            }
+        }
         if wants_save {
             self.log_notice("Saving the final RDB snapshot before exiting.");
             if self.save_now().is_err() && !f.force {

@@ -1,11 +1,39 @@
 //! BGSAVE: a forked child writes the snapshot from its copy-on-write image
 //! of the data set while the parent keeps serving; the parent collects the
-//! child's exit status from its cron.
+//! child's exit status from its cron. The fork itself is shared with AOF
+//! rewrites (`aof/rewrite.rs`): one child runs at a time, and a BGSAVE
+//! asked for meanwhile is scheduled.
 
 use super::child_info::{self, Receiver, Report};
 use super::{file, save, ChildFigures};
 use crate::server::Server;
 use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set in a forked child (BGSAVE, AOF rewrite): a property of the
+/// process, not of the server it copied.
+static IN_FORK_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// True in a forked child (its log lines are marked `C`, as Redis marks
+/// them).
+pub fn in_fork_child() -> bool {
+    IN_FORK_CHILD.load(Ordering::Relaxed)
+}
+
+/// The pause after each key a forked child writes
+/// (`rdb-key-save-delay`: microseconds, or nanoseconds when negative),
+/// which tests use to keep a child running; `None` outside a child or
+/// when zero.
+pub fn child_key_delay(server: &Server) -> Option<std::time::Duration> {
+    if !in_fork_child() {
+        return None;
+    }
+    match server.config.int("rdb-key-save-delay") {
+        0 => None,
+        d if d < 0 => Some(std::time::Duration::from_nanos(d.unsigned_abs())),
+        d => Some(std::time::Duration::from_micros(d as u64)),
+    }
+}
 
 /// A running BGSAVE child.
 pub struct Child {
@@ -20,6 +48,48 @@ pub struct Child {
 }
 
 impl Server {
+    /// Forks a child process that runs `work` on its copy-on-write image of
+    /// the server and exits with the code `work` returns; gives the
+    /// child's pid. Used by BGSAVE and AOF rewrites, one child at a time.
+    pub fn fork_child(
+        &mut self,
+        work: impl FnOnce(&mut Server) -> i32,
+    ) -> std::io::Result<libc::pid_t> {
+        // SAFETY: the child only serializes memory it owns (its
+        // copy-on-write image), writes files and leaves with _exit,
+        // running no destructor and touching no shared state; the
+        // allocator's fork handlers keep malloc usable in the child.
+        let started = std::time::Instant::now();
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            IN_FORK_CHILD.store(true, Ordering::Relaxed);
+            // SAFETY: restoring default dispositions is async-signal-safe;
+            // the parent's handlers only feed its event loop, which the
+            // child never runs, so SIGTERM/SIGINT must simply end it.
+            unsafe {
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+            }
+            self.close_listeners_in_child();
+            let code = work(self);
+            // SAFETY: ends the child without unwinding or running the
+            // parent's destructors.
+            unsafe { libc::_exit(code) };
+        }
+        self.stats.total_forks += 1;
+        self.stats.latest_fork_usec = started.elapsed().as_micros() as u64;
+        Ok(pid)
+    }
+
+    /// Whether a BGSAVE or AOF rewrite child runs (Redis's
+    /// `hasActiveChildProcess`): only one may at a time.
+    pub fn has_active_child(&self) -> bool {
+        self.rdb.child.is_some() || self.aof.child.is_some()
+    }
+
     /// Forks a child that writes the snapshot to `dbfilename`. Errors are
     /// fork failures, as the log shows them.
     pub fn start_bgsave(&mut self) -> Result<(), String> {
@@ -27,25 +97,17 @@ impl Server {
         let dirty = self.dirty_total();
         // Without a pipe the save runs all the same, unreported.
         let pipe = child_info::Pipe::new().ok();
-        // SAFETY: the child only serializes memory it owns (its
-        // copy-on-write image), writes one file and leaves with _exit,
-        // running no destructor and touching no shared state; the
-        // allocator's fork handlers keep malloc usable in the child.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
+        let forked = self.fork_child(|s| {
+            let sender = pipe.as_ref().and_then(|p| p.sender("RDB").ok());
+            s.save_in_child(&name, sender)
+        });
+        let pid = forked.map_err(|e| {
             self.rdb.last_bgsave_ok = false;
-            return Err(format!(
+            format!(
                 "Can't save in background: fork: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        if pid == 0 {
-            self.close_listeners_in_child();
-            let code = self.save_in_child(&name, pipe.map(|p| p.into_sender("RDB")));
-            // SAFETY: ends the child without unwinding or running the
-            // parent's destructors.
-            unsafe { libc::_exit(code) };
-        }
+                crate::config::special::os_error_text(&e)
+            )
+        })?;
         self.log_notice(&format!("Background saving started by pid {pid}"));
         self.rdb.saves += 1;
         self.rdb.dirty_at_bgsave_start = dirty;
@@ -165,10 +227,21 @@ impl Server {
             self.log_warning("Background saving error");
             self.rdb.last_bgsave_ok = false;
         }
-        if std::mem::take(&mut self.rdb.scheduled) {
-            if let Err(e) = self.start_bgsave() {
-                self.log_warning(&e);
-            }
+    }
+
+    /// Starts a BGSAVE that was scheduled while another child ran, once
+    /// none does (after a failure, not sooner than 5 s after it).
+    pub fn start_scheduled_bgsave(&mut self) {
+        let now = self.now_ms / 1000;
+        if self.has_active_child()
+            || !self.rdb.scheduled
+            || !(self.rdb.last_bgsave_ok || now - self.rdb.last_attempt_unix > 5)
+        {
+            return;
+        }
+        self.rdb.scheduled = false;
+        if let Err(e) = self.start_bgsave() {
+            self.log_warning(&e);
         }
     }
 
@@ -215,7 +288,7 @@ impl Server {
     /// at least `changes` writes and `seconds` since the last save; after
     /// a failed attempt, wait 5 s).
     pub fn check_save_points(&mut self) {
-        if self.rdb.child.is_some() {
+        if self.has_active_child() {
             return;
         }
         let now = self.now_ms / 1000;

@@ -107,10 +107,11 @@ impl Pipe {
         })
     }
 
-    /// The child's side (the read end is closed).
-    pub fn into_sender(self, pname: &'static str) -> Sender {
-        Sender {
-            fd: self.write,
+    /// The child's side: a duplicate of the write end (the child gets the
+    /// pipe by reference through the fork and simply never closes it).
+    pub fn sender(&self, pname: &'static str) -> std::io::Result<Sender> {
+        Ok(Sender {
+            fd: self.write.try_clone()?,
             pname,
             last_report: None,
             cow: 0,
@@ -119,7 +120,7 @@ impl Pipe {
             cow_count: 0,
             cow_updated_us: 0,
             cow_cost_us: 0,
-        }
+        })
     }
 
     /// The parent's side (the write end is closed).
@@ -267,9 +268,7 @@ mod tests {
     #[test]
     fn reports_cross_the_pipe_whole() {
         let pipe = Pipe::new().unwrap();
-        let read = pipe.read.try_clone().unwrap();
-        let write = pipe.write.try_clone().unwrap();
-        let mut sender = Pipe { read, write }.into_sender("RDB");
+        let mut sender = pipe.sender("RDB").unwrap();
         let mut receiver = pipe.into_receiver();
         assert!(receiver.receive().is_empty());
         // The first key reports, the next ones within a second do not.

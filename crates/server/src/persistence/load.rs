@@ -23,6 +23,19 @@ pub struct Loaded {
 /// [`Server::with_loading`], it reports its progress (clients are served
 /// meanwhile, see `loading.rs`).
 pub fn load(server: &mut Server, bytes: &[u8], merge: bool) -> Result<Loaded, String> {
+    load_with(server, bytes, merge, true)
+}
+
+/// [`load`], keeping keys already expired unless `skip_expired`: the base
+/// of an append-only file keeps them, as Redis does, because the
+/// incremental files that follow may still use them (their expiry there
+/// is a DEL of its own).
+pub fn load_with(
+    server: &mut Server,
+    bytes: &[u8],
+    merge: bool,
+    skip_expired: bool,
+) -> Result<Loaded, String> {
     let mut r = SnapshotReader::open(bytes).map_err(|e| describe(&e))?;
     let dbs = server.engine.db_count();
     let now = crate::server::unix_ms();
@@ -60,7 +73,7 @@ pub fn load(server: &mut Server, bytes: &[u8], merge: bool) -> Result<Loaded, St
                 let value = decode_value(r.values(), kind, &ks.config).map_err(|e| {
                     format!("Bad value of key '{}' at offset {at}: {e:?}", String::from_utf8_lossy(&key))
                 })?;
-                if meta.expire_ms.is_some_and(|t| t < now) {
+                if skip_expired && meta.expire_ms.is_some_and(|t| t < now) {
                     loaded.expired += 1;
                     continue;
                 }

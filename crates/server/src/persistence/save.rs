@@ -11,13 +11,23 @@ use lodestone_storage::KeyMeta;
 
 /// The RDB bytes of everything the server holds now.
 pub fn snapshot(server: &Server) -> Vec<u8> {
-    snapshot_reporting(server, &mut |_, _| {})
+    snapshot_with(server, false, &mut |_, _| {})
 }
 
 /// [`snapshot`], calling `on_key` after each key with the number of keys
 /// written so far and the bytes of the snapshot built so far (a BGSAVE
 /// child reports its progress with them).
 pub fn snapshot_reporting(server: &Server, on_key: &mut dyn FnMut(u64, usize)) -> Vec<u8> {
+    snapshot_with(server, false, on_key)
+}
+
+/// [`snapshot_reporting`], marked (aux field `aof-base`) as the base of an
+/// append-only file when `aof_base`.
+pub fn snapshot_with(
+    server: &Server,
+    aof_base: bool,
+    on_key: &mut dyn FnMut(u64, usize),
+) -> Vec<u8> {
     let compress = server.config.bool("rdbcompression");
     let checksum = server.config.bool("rdbchecksum");
     let policy = server.config.enum_name("maxmemory-policy");
@@ -35,7 +45,7 @@ pub fn snapshot_reporting(server: &Server, on_key: &mut dyn FnMut(u64, usize)) -
             .to_string()
             .as_bytes(),
     );
-    w.aux("aof-base", b"0");
+    w.aux("aof-base", if aof_base { b"1" } else { b"0" });
     for lib in server.functions.libs.iter() {
         w.function(&lib.code);
     }
