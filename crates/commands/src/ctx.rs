@@ -108,4 +108,19 @@ impl<'a, 'r> Ctx<'a, 'r> {
     pub fn propagate_as(&mut self, args: &[&[u8]]) {
         self.propagate_as = Some(vec![args.iter().map(|a| a.to_vec()).collect()]);
     }
+
+    /// Keeps the request itself from being propagated (Redis's
+    /// `preventCommandPropagation`): only what [`Ctx::also_propagate`]
+    /// adds is, for a command whose effect the request would not
+    /// reproduce (XREADGROUP, XCLAIM).
+    pub fn prevent_propagation(&mut self) {
+        self.propagate_as.get_or_insert_with(Vec::new);
+    }
+
+    /// Adds `args` to what this command propagates instead of its request
+    /// (Redis's `alsoPropagate`); several commands form one execution
+    /// unit, which consumers apply atomically.
+    pub fn also_propagate(&mut self, args: Vec<Vec<u8>>) {
+        self.propagate_as.get_or_insert_with(Vec::new).push(args);
+    }
 }

@@ -401,7 +401,18 @@ impl Server {
             if self.reprocess_deadline.is_none() {
                 self.feed_monitors_if_shown(key, id, args);
             }
+            // What it did before parking (a consumer a NOACK XREADGROUP
+            // created) is propagated now, as its own unit.
+            if let Some(commands) = rewrite {
+                if dirty_before.is_some_and(|before| before != self.dirty_total()) {
+                    self.record_commands(db, commands);
+                }
+            }
             self.block_client(key, id, args, req);
+            if self.call_depth == 0 {
+                self.effects.end_unit(!arbitrary_keys);
+                self.feed_replicas();
+            }
             return;
         }
         if dirty_before.is_some() {
@@ -410,12 +421,7 @@ impl Server {
         if dirty_before.is_some_and(|before| before != self.dirty_total()) {
             match rewrite {
                 None => self.effects.record(db, args, self.effect_targets),
-                Some(commands) => {
-                    for cmd in commands {
-                        let refs: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
-                        self.effects.record(db, &refs, self.effect_targets);
-                    }
-                }
+                Some(commands) => self.record_commands(db, commands),
             }
         }
         if errors == 0 && self.table.get(id).def.name == "flushall" {
@@ -461,6 +467,15 @@ impl Server {
             self.effects.end_unit(!arbitrary_keys);
             self.feed_replicas();
             self.serve_ready_keys();
+        }
+    }
+
+    /// Adds the commands a write is propagated as (`Ctx::propagate_as`)
+    /// to the current execution unit.
+    fn record_commands(&mut self, db: usize, commands: Vec<Vec<Vec<u8>>>) {
+        for cmd in commands {
+            let refs: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
+            self.effects.record(db, &refs, self.effect_targets);
         }
     }
 
