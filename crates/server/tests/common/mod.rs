@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod in_dir;
+pub mod sync;
 
 use lodestone_protocol::frame::{self, Frame};
 use std::io::{Read, Write};
@@ -100,6 +101,25 @@ pub fn start_redis(extra: &[&str]) -> Option<ServerProcess> {
         eprintln!("SKIPPED: redis-server is not installed; differential test not run");
         return None;
     };
+    Some(spawn_redis(bin, extra))
+}
+
+/// Starts the Redis 7.2 that `REDIS72_SERVER` names, the oracle for what
+/// 7.2 does differently from the installed 7.0; `None` with a printed
+/// reason when it is not set.
+pub fn start_redis72(extra: &[&str]) -> Option<ServerProcess> {
+    match std::env::var("REDIS72_SERVER") {
+        Ok(bin) if std::path::Path::new(&bin).exists() => Some(spawn_redis(&bin, extra)),
+        _ => {
+            eprintln!(
+                "SKIPPED: REDIS72_SERVER does not name a Redis 7.2 binary; 7.2 comparison not run"
+            );
+            None
+        }
+    }
+}
+
+fn spawn_redis(bin: &str, extra: &[&str]) -> ServerProcess {
     let port = free_port();
     let dir = scratch_dir("redis");
     let mut child = Command::new(bin)
@@ -121,7 +141,7 @@ pub fn start_redis(extra: &[&str]) -> Option<ServerProcess> {
         .spawn()
         .expect("spawn redis-server");
     wait_ready(port, &mut child);
-    Some(ServerProcess { port, child, dir })
+    ServerProcess { port, child, dir }
 }
 
 /// A raw RESP connection.
