@@ -96,6 +96,10 @@ pub struct Ctx<'a, 'r> {
     /// relative ones, DEL for a GETDEL, SET for an INCRBYFLOAT (Redis's
     /// `rewriteClientCommandVector`). `None` propagates the request.
     pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
+    /// Set by [`Ctx::also_propagate`]: the commands go to every consumer
+    /// even in a script that chose others with `redis.set_repl`, as
+    /// Redis's `alsoPropagate` ignores that choice.
+    pub propagate_everywhere: bool,
 }
 
 impl<'a, 'r> Ctx<'a, 'r> {
@@ -118,9 +122,10 @@ impl<'a, 'r> Ctx<'a, 'r> {
     }
 
     /// Adds `args` to what this command propagates instead of its request
-    /// (Redis's `alsoPropagate`); several commands form one execution
-    /// unit, which consumers apply atomically.
+    /// (Redis's `alsoPropagate`, see `propagate_everywhere`); several
+    /// commands form one execution unit, which consumers apply atomically.
     pub fn also_propagate(&mut self, args: Vec<Vec<u8>>) {
         self.propagate_as.get_or_insert_with(Vec::new).push(args);
+        self.propagate_everywhere = true;
     }
 }

@@ -371,10 +371,14 @@ impl Server {
                         block: None,
                         from_script: self.in_script,
                         propagate_as: None,
+                        propagate_everywhere: false,
                     };
                     let result = f(&mut ctx, args);
                     block = ctx.block.take();
-                    rewrite = ctx.propagate_as.take();
+                    rewrite = ctx
+                        .propagate_as
+                        .take()
+                        .map(|c| (c, ctx.propagate_everywhere));
                     if let Err(e) = result {
                         reply.error_bytes(&e.message_bytes());
                     }
@@ -403,9 +407,9 @@ impl Server {
             }
             // What it did before parking (a consumer a NOACK XREADGROUP
             // created) is propagated now, as its own unit.
-            if let Some(commands) = rewrite {
+            if let Some((commands, everywhere)) = rewrite {
                 if dirty_before.is_some_and(|before| before != self.dirty_total()) {
-                    self.record_commands(db, commands);
+                    self.record_commands(db, commands, everywhere);
                 }
             }
             self.block_client(key, id, args, req);
@@ -421,7 +425,7 @@ impl Server {
         if dirty_before.is_some_and(|before| before != self.dirty_total()) {
             match rewrite {
                 None => self.effects.record(db, args, self.effect_targets),
-                Some(commands) => self.record_commands(db, commands),
+                Some((commands, everywhere)) => self.record_commands(db, commands, everywhere),
             }
         }
         if errors == 0 && self.table.get(id).def.name == "flushall" {
@@ -471,11 +475,17 @@ impl Server {
     }
 
     /// Adds the commands a write is propagated as (`Ctx::propagate_as`)
-    /// to the current execution unit.
-    fn record_commands(&mut self, db: usize, commands: Vec<Vec<Vec<u8>>>) {
+    /// to the current execution unit: for the consumers a script chose,
+    /// or for all when `everywhere` (`Ctx::propagate_everywhere`).
+    fn record_commands(&mut self, db: usize, commands: Vec<Vec<Vec<u8>>>, everywhere: bool) {
+        let targets = if everywhere {
+            crate::propagate::TARGET_ALL
+        } else {
+            self.effect_targets
+        };
         for cmd in commands {
             let refs: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
-            self.effects.record(db, &refs, self.effect_targets);
+            self.effects.record(db, &refs, targets);
         }
     }
 
