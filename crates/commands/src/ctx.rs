@@ -100,6 +100,10 @@ pub struct Ctx<'a, 'r> {
     /// (FLUSHDB of an empty database: Redis's `forceCommandPropagation`,
     /// so the AOF and replicas see every FLUSHDB).
     pub force_propagation: bool,
+    /// Set by [`Ctx::also_propagate`]: the commands go to every consumer
+    /// even in a script that chose others with `redis.set_repl`, as
+    /// Redis's `alsoPropagate` ignores that choice.
+    pub propagate_everywhere: bool,
 }
 
 impl<'a, 'r> Ctx<'a, 'r> {
@@ -111,5 +115,21 @@ impl<'a, 'r> Ctx<'a, 'r> {
     /// Propagates this command's effect as `args` (see `propagate_as`).
     pub fn propagate_as(&mut self, args: &[&[u8]]) {
         self.propagate_as = Some(vec![args.iter().map(|a| a.to_vec()).collect()]);
+    }
+
+    /// Keeps the request itself from being propagated (Redis's
+    /// `preventCommandPropagation`): only what [`Ctx::also_propagate`]
+    /// adds is, for a command whose effect the request would not
+    /// reproduce (XREADGROUP, XCLAIM).
+    pub fn prevent_propagation(&mut self) {
+        self.propagate_as.get_or_insert_with(Vec::new);
+    }
+
+    /// Adds `args` to what this command propagates instead of its request
+    /// (Redis's `alsoPropagate`, see `propagate_everywhere`); several
+    /// commands form one execution unit, which consumers apply atomically.
+    pub fn also_propagate(&mut self, args: Vec<Vec<u8>>) {
+        self.propagate_as.get_or_insert_with(Vec::new).push(args);
+        self.propagate_everywhere = true;
     }
 }

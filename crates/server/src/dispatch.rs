@@ -419,10 +419,14 @@ impl Server {
                         from_script: self.in_script,
                         propagate_as: None,
                         force_propagation: false,
+                        propagate_everywhere: false,
                     };
                     let result = f(&mut ctx, args);
                     block = ctx.block.take();
-                    rewrite = ctx.propagate_as.take();
+                    rewrite = ctx
+                        .propagate_as
+                        .take()
+                        .map(|c| (c, ctx.propagate_everywhere));
                     forced = ctx.force_propagation;
                     if let Err(e) = result {
                         reply.error_bytes(&e.message_bytes());
@@ -454,9 +458,20 @@ impl Server {
             if self.reprocess_deadline.is_none() {
                 self.feed_monitors_if_shown(key, id, args);
             }
+            // What it did before parking (a consumer a NOACK XREADGROUP
+            // created) is propagated now, as its own unit.
+            if let Some((commands, everywhere)) = rewrite {
+                if dirty_before.is_some_and(|before| before != self.dirty_total()) {
+                    self.record_commands(db, commands, everywhere);
+                }
+            }
             self.block_client(key, id, args, req);
             if caller != Some(key) {
                 self.send_deferred_pushes(key);
+            }
+            if self.call_depth == 0 {
+                self.effects.end_unit(!arbitrary_keys);
+                self.feed_replicas();
             }
             return;
         }
@@ -467,12 +482,7 @@ impl Server {
         if !prevented && dirty_before.is_some_and(|before| forced || before != self.dirty_total()) {
             match rewrite {
                 None => self.effects.record(db, args, self.effect_targets),
-                Some(commands) => {
-                    for cmd in commands {
-                        let refs: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
-                        self.effects.record(db, &refs, self.effect_targets);
-                    }
-                }
+                Some((commands, everywhere)) => self.record_commands(db, commands, everywhere),
             }
         }
         if errors == 0 && self.table.get(id).def.name == "flushall" {
@@ -524,6 +534,21 @@ impl Server {
             self.effects.end_unit(!arbitrary_keys);
             self.feed_replicas();
             self.serve_ready_keys();
+        }
+    }
+
+    /// Adds the commands a write is propagated as (`Ctx::propagate_as`)
+    /// to the current execution unit: for the consumers a script chose,
+    /// or for all when `everywhere` (`Ctx::propagate_everywhere`).
+    fn record_commands(&mut self, db: usize, commands: Vec<Vec<Vec<u8>>>, everywhere: bool) {
+        let targets = if everywhere {
+            crate::propagate::TARGET_ALL
+        } else {
+            self.effect_targets
+        };
+        for cmd in commands {
+            let refs: Vec<&[u8]> = cmd.iter().map(Vec::as_slice).collect();
+            self.effects.record(db, &refs, targets);
         }
     }
 

@@ -327,6 +327,26 @@ mod server_tests {
     }
 
     #[test]
+    fn group_reads_in_scripts_reach_every_consumer() {
+        // Redis's alsoPropagate ignores redis.set_repl: the XCLAIM a read
+        // is sent as goes everywhere, the hidden XADD nowhere.
+        let script = "redis.set_repl(redis.REPL_REPLICA); redis.call('xadd', 's', '1-1', 'f', 'v'); return redis.call('xreadgroup', 'group', 'g', 'c', 'streams', 's', '>')";
+        let units = units_after(
+            TARGET_AOF,
+            &[
+                &["XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"],
+                &["EVAL", script, "0"],
+            ],
+        );
+        assert_eq!(units.len(), 2);
+        assert!(
+            units[1][0].starts_with("0: XCLAIM s g c 0 1-1 TIME "),
+            "{units:?}"
+        );
+        assert!(units[1][0].ends_with(" RETRYCOUNT 1 FORCE JUSTID LASTID 1-1"));
+    }
+
+    #[test]
     fn script_targets_reach_only_their_consumers() {
         let script = "redis.set_repl(redis.REPL_REPLICA); redis.call('set', 'r', 1); redis.set_repl(redis.REPL_AOF); redis.call('set', 'f', 1)";
         let aof = units_after(TARGET_AOF, &[&["EVAL", script, "0"]]);

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod in_dir;
+pub mod sync;
 
 use lodestone_protocol::frame::{self, Frame};
 use std::io::{Read, Write};

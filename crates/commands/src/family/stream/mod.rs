@@ -8,11 +8,13 @@
 //! * `group.rs`: XGROUP and its subcommands.
 //! * `pending.rs`: XACK, XPENDING, XCLAIM, XAUTOCLAIM.
 //! * `info.rs`: XINFO STREAM / GROUPS / CONSUMERS.
+//! * `effects.rs`: the commands group reads and claims are propagated as.
 //!
 //! The data structure is the storage layer's
 //! ([`lodestone_storage::stream`]). Every write raises its `stream`-class
 //! event (`xadd`, `xtrim`, `xdel`, `xgroup-create`, ...) as Redis does.
 
+mod effects;
 mod group;
 mod id;
 mod info;

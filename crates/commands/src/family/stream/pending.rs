@@ -1,5 +1,12 @@
 //! XACK, XPENDING, XCLAIM and XAUTOCLAIM: the pending entries lists.
+//!
+//! XCLAIM and XAUTOCLAIM are propagated as one XCLAIM per entry they
+//! claimed or found deleted, stating its owner, delivery time and count
+//! outright (see `effects.rs`), and XCLAIM's LASTID as XGROUP SETID when
+//! no XCLAIM carries it; a consumer they only created is not propagated,
+//! as in Redis.
 
+use super::effects::{self, Effect};
 use super::id::{parse_range_end, parse_range_start, parse_strict_id};
 use super::{read_stream, reply_id, reply_one};
 use crate::args::{int, is};
@@ -226,10 +233,11 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let mut groups = std::mem::take(&mut s.groups);
     let mut dirty = 0;
     let mut created = false;
+    let mut fx: Vec<Effect> = Vec::new();
     if let Some(g) = groups.get_mut(group) {
-        if o.last_id > g.last_id {
+        let mut propagate_last_id = o.last_id > g.last_id;
+        if propagate_last_id {
             g.last_id = o.last_id;
-            dirty += 1;
         }
         if o.delivery_time == -1 || o.delivery_time < 0 || o.delivery_time > now {
             o.delivery_time = now;
@@ -238,9 +246,13 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         let out = &mut *ctx.out;
         let mark = out.begin_deferred();
         let mut n = 0;
-        for id in ids {
+        for (id, text) in ids.into_iter().zip(&args[5..]) {
             if !s.contains(id) {
-                if g.ack(id) {
+                if let Some(nack) = g.pel.get(&id) {
+                    // Replicas drop it too (XCLAIM of a missing entry).
+                    fx.push(effects::xclaim(key, group, text, nack, g.last_id));
+                    propagate_last_id = false;
+                    g.ack(id);
                     dirty += 1;
                 }
                 continue;
@@ -272,6 +284,14 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
             if let Some(c) = g.consumers.get_mut(consumer) {
                 c.active_time = now;
             }
+            if let Some(nack) = g.pel.get(&id) {
+                fx.push(effects::xclaim(key, group, text, nack, g.last_id));
+            }
+            propagate_last_id = false;
+            dirty += 1;
+        }
+        if propagate_last_id {
+            fx.push(effects::setid(key, group, g));
             dirty += 1;
         }
         out.end_deferred(mark, b'*', n);
@@ -281,7 +301,16 @@ pub(super) fn xclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         consumer_created(ks, db, key);
     }
     ks.dirty += dirty;
+    propagate(ctx, fx);
     Ok(())
+}
+
+/// Propagates `fx` instead of the request.
+fn propagate(ctx: &mut Ctx, fx: Vec<Effect>) {
+    ctx.prevent_propagation();
+    for e in fx {
+        ctx.also_propagate(e);
+    }
 }
 
 /// `XAUTOCLAIM key group consumer min-idle-time start [COUNT count]
@@ -314,6 +343,7 @@ pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let mut groups = std::mem::take(&mut s.groups);
     let mut dirty = 0;
     let mut created = false;
+    let mut fx: Vec<Effect> = Vec::new();
     if let Some(g) = groups.get_mut(group) {
         created = touch_consumer(g, consumer, now);
         let out = &mut *ctx.out;
@@ -332,6 +362,9 @@ pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
             };
             from = id.next();
             if !s.contains(id) {
+                if let Some(nack) = g.pel.get(&id) {
+                    fx.push(effects::xclaim(key, group, &id.to_bytes(), nack, g.last_id));
+                }
                 g.ack(id);
                 deleted.push(id);
                 count -= 1;
@@ -361,6 +394,9 @@ pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
             if let Some(c) = g.consumers.get_mut(consumer) {
                 c.active_time = now;
             }
+            if let Some(nack) = g.pel.get(&id) {
+                fx.push(effects::xclaim(key, group, &id.to_bytes(), nack, g.last_id));
+            }
             dirty += 1;
         }
         out.end_deferred(claimed_mark, b'*', claimed);
@@ -383,5 +419,6 @@ pub(super) fn xautoclaim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         consumer_created(ks, db, key);
     }
     ks.dirty += dirty;
+    propagate(ctx, fx);
     Ok(())
 }

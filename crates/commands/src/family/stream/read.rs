@@ -5,7 +5,14 @@
 //! re-runs with each `$` replaced by the ID it meant at blocking time, so
 //! entries added meanwhile are not missed. XREADGROUP also wakes when its
 //! key is deleted or its group destroyed, and then fails with NOGROUP.
+//!
+//! XREADGROUP is never propagated itself: each entry it delivers is sent
+//! as an XCLAIM giving it to the consumer at the delivery time; a NOACK
+//! read sends the group's new position (XGROUP SETID) and the consumer it
+//! created (XGROUP CREATECONSUMER). A read of the consumer's history is
+//! not propagated.
 
+use super::effects::{self, Effect};
 use super::id::parse_strict_id;
 use super::{read_stream, reply_id};
 use crate::args::{int, is};
@@ -157,6 +164,7 @@ fn read_generic(ctx: &mut Ctx, args: &[&[u8]], grouped: bool) -> CmdResult {
     let db = ctx.db;
     let mut served = 0;
     let mut mark = 0;
+    let mut fx: Vec<Effect> = Vec::new();
     for (i, &key) in r.keys.iter().enumerate() {
         let ks = ctx.engine.shard_for(key);
         let now = ks.now_ms();
@@ -182,6 +190,9 @@ fn read_generic(ctx: &mut Ctx, args: &[&[u8]], grouped: bool) -> CmdResult {
                 created = new;
             }
             s.groups = groups;
+            if created && r.noack {
+                fx.push(effects::create_consumer(key, group, consumer));
+            }
         } else if !s.is_empty() && s.last_live_id() > after {
             serve = true;
         }
@@ -200,7 +211,14 @@ fn read_generic(ctx: &mut Ctx, args: &[&[u8]], grouped: bool) -> CmdResult {
                     reply_history(ctx.out, s, group, consumer, start, r.count, now);
                 }
                 Some((group, consumer)) => {
-                    deliver(ctx.out, s, group, consumer, start, r.count, r.noack, now);
+                    let to = Delivery {
+                        key,
+                        group,
+                        consumer,
+                        noack: r.noack,
+                        now,
+                    };
+                    deliver(ctx.out, s, &to, start, r.count, &mut fx);
                 }
                 None => {
                     super::reply_range(ctx.out, s, start, StreamId::MAX, r.count, false);
@@ -213,6 +231,12 @@ fn read_generic(ctx: &mut Ctx, args: &[&[u8]], grouped: bool) -> CmdResult {
         }
         if serve && r.group.is_some() {
             ks.dirty += 1;
+        }
+    }
+    if grouped {
+        ctx.prevent_propagation();
+        for e in fx {
+            ctx.also_propagate(e);
         }
     }
     if served > 0 {
@@ -250,27 +274,50 @@ fn read_generic(ctx: &mut Ctx, args: &[&[u8]], grouped: bool) -> CmdResult {
     Ok(())
 }
 
-/// Serves new entries after `start` to `consumer` of `group`: replies
-/// them, advances the group and (unless `noack`) records them pending.
-#[allow(clippy::too_many_arguments)]
+/// Who new entries are delivered to, and how.
+struct Delivery<'a> {
+    key: &'a [u8],
+    group: &'a [u8],
+    consumer: &'a [u8],
+    noack: bool,
+    now: i64,
+}
+
+/// Serves new entries after `start` to the consumer: replies them,
+/// advances the group and (unless NOACK) records them pending; adds to
+/// `fx` what replicas must apply to reach the same state.
 fn deliver(
     out: &mut Reply,
     s: &mut Stream,
-    group: &[u8],
-    consumer: &[u8],
+    to: &Delivery,
     start: StreamId,
     count: usize,
-    noack: bool,
-    now: i64,
+    fx: &mut Vec<Effect>,
 ) {
     let ids = super::reply_range(out, s, start, StreamId::MAX, count, false);
     let mut groups = std::mem::take(&mut s.groups);
-    if let Some(g) = groups.get_mut(group) {
+    if let Some(g) = groups.get_mut(to.group) {
+        let mut moved = false;
         for id in ids {
+            moved |= id > g.last_id;
             s.advance_group(g, id);
-            if !noack {
-                g.deliver(id, consumer, now);
+            if to.noack {
+                continue;
             }
+            g.deliver(id, to.consumer, to.now);
+            if let Some(nack) = g.pel.get(&id) {
+                fx.push(effects::xclaim(
+                    to.key,
+                    to.group,
+                    &id.to_bytes(),
+                    nack,
+                    g.last_id,
+                ));
+            }
+        }
+        // Without pending entries no XCLAIM carries the new position.
+        if to.noack && moved {
+            fx.push(effects::setid(to.key, to.group, g));
         }
     }
     s.groups = groups;

@@ -13,6 +13,8 @@ use lodestone_storage::Value;
 struct TrimArgs {
     by: Option<TrimBy>,
     approx: bool,
+    /// Where the MAXLEN/MINID threshold argument is (`~`/`=` before it).
+    threshold_pos: usize,
     /// Most entries to remove, 0 for no limit.
     limit: u64,
     nomkstream: bool,
@@ -29,6 +31,7 @@ fn parse_trim_args(args: &[&[u8]], xadd: bool, limits: StreamLimits) -> Result<T
     let mut t = TrimArgs {
         by: None,
         approx: false,
+        threshold_pos: 0,
         limit: 0,
         nomkstream: false,
         id: None,
@@ -64,6 +67,7 @@ fn parse_trim_args(args: &[&[u8]], xadd: bool, limits: StreamLimits) -> Result<T
                 t.by = Some(TrimBy::MinId(parse_strict_id(args[i + 1], 0)?));
             }
             i += 1;
+            t.threshold_pos = i;
         } else if is(opt, "limit") && more > 0 {
             limit = int(args[i + 1])?;
             if limit < 0 {
@@ -145,6 +149,16 @@ pub(super) fn xadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         Some(by) => s.trim(by, t.approx, t.limit),
         None => 0,
     };
+    // Replicas and the AOF get the ID this XADD generated and the exact
+    // trim it did, so that replaying it has the same effect.
+    let id_generated = !matches!(t.id, Some((_, true)));
+    let rewrite = (t.approx || id_generated).then(|| {
+        let mut v = exact_trim(args, &t, s);
+        if id_generated {
+            v[t.id_pos] = id.to_bytes();
+        }
+        v
+    });
     ks.signal_modified(db, key);
     ks.notify(STREAM, "xadd", db, key);
     ks.dirty += 1;
@@ -152,7 +166,27 @@ pub(super) fn xadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         ks.notify(STREAM, "xtrim", db, key);
     }
     ks.signal_ready(db, key);
+    if let Some(v) = rewrite {
+        ctx.propagate_as = Some(vec![v]);
+    }
     Ok(())
+}
+
+/// `args` with an approximate trim (`~`, LIMIT or not) rewritten as the
+/// exact trim it turned out to be (Redis's `streamRewriteApproxSpecifier`
+/// and `streamRewriteTrimArgument`): `=` and the length `s` now has
+/// (MAXLEN) or its first ID, tombstones included (MINID). LIMIT is left
+/// as given (a replica or the AOF ignores it).
+fn exact_trim(args: &[&[u8]], t: &TrimArgs, s: &Stream) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
+    if t.approx {
+        v[t.threshold_pos - 1] = b"=".to_vec();
+        v[t.threshold_pos] = match t.by {
+            Some(TrimBy::MinId(_)) => s.first_id_with_tombstones().to_bytes(),
+            _ => s.len().to_string().into_bytes(),
+        };
+    }
+    v
 }
 
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`
@@ -168,12 +202,16 @@ pub(super) fn xtrim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
         return Err(CmdError::XtrimNoStrategy);
     };
     let deleted = s.trim(by, t.approx, t.limit);
+    let rewrite = (deleted > 0 && t.approx).then(|| exact_trim(args, &t, s));
     if deleted > 0 {
         ks.notify(STREAM, "xtrim", db, key);
         ks.signal_modified(db, key);
         ks.dirty += deleted;
     }
     ctx.out.int(deleted as i64);
+    if let Some(v) = rewrite {
+        ctx.propagate_as = Some(vec![v]);
+    }
     Ok(())
 }
 
