@@ -104,7 +104,7 @@ fn fcall_generic(s: &mut Server, key: usize, args: &[&[u8]], read_only: bool) ->
     );
     engine.after_run();
     s.functions.engine = Some(engine);
-    finish_run(s, key, outcome, &info.name)
+    finish_run(s, key, outcome)
 }
 
 /// The functions interpreter, taken out of the server (created on first

@@ -6,21 +6,27 @@
 //!
 //! The Lua side of the sandbox is `prelude.lua`; this module creates the
 //! interpreter, hands the prelude its Rust primitives, and keeps the
-//! handles the server drives scripts with. Running a script (the bridge to
-//! the server) is in [`run`]; value conversions are in [`convert`].
+//! handles the server drives scripts with. Running a script is in [`run`];
+//! `redis.call` in [`call`], the other `redis.*` functions in [`bridge`];
+//! value conversions are in [`convert`].
 
+mod bridge;
 pub mod busy;
+mod call;
+mod command;
 pub mod convert;
 pub mod functions;
 mod libs;
 mod rand48;
+mod raw;
 pub mod run;
 pub mod shebang;
 mod trampoline;
 pub(crate) mod watch;
 
 use crate::handlers::connection::REDIS_VERSION;
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use mlua::{ffi, Function, Lua, LuaOptions, RegistryKey, StdLib, Table, Value};
+use raw::Names;
 use shebang::ScriptFlags;
 use std::collections::HashMap;
 
@@ -35,8 +41,9 @@ const REDIS_VERSION_NUM: i64 = 0x0007_0206;
 
 /// A script in the cache.
 pub struct Script {
-    /// The compiled function.
-    pub func: Function,
+    /// The compiled function, referenced from the registry (a run pushes
+    /// it with one registry read).
+    pub func: RegistryKey,
     /// Its source (SCRIPT LOAD / EVAL body), kept for memory accounting and
     /// for replicating EVALSHA as EVAL later.
     pub body: Vec<u8>,
@@ -48,12 +55,19 @@ pub struct Script {
 pub struct ScriptEngine {
     /// The interpreter.
     pub lua: Lua,
+    /// Its main thread, which runs go through with the C API.
+    state: *mut ffi::lua_State,
+    /// Field names those runs look up.
+    names: Names,
+    /// The sandbox's error handler (prelude `api.on_error`).
+    on_error: RegistryKey,
+    /// The table the globals resolve to (prelude `api.backing`), where an
+    /// EVAL run sets KEYS and ARGV.
+    backing: RegistryKey,
+    /// The C function that runs a script under the error handler.
+    runner: RegistryKey,
     /// Compiles a body into a sandboxed function (prelude `api.compile`).
     compile: Function,
-    /// Runs a function under the error handler (prelude `api.run`).
-    pub(crate) runner: Function,
-    /// Sets KEYS and ARGV (prelude `api.set_keys_argv`).
-    pub(crate) set_keys_argv: Function,
     /// Runs a function library's code (prelude `api.load_library`).
     pub(crate) load_library: Function,
     /// Cached scripts by lower-case hex SHA1.
@@ -153,8 +167,10 @@ impl ScriptEngine {
         };
         let prims = lua.create_table()?;
         prims.set("make_err", lua.create_function(make_err_fn)?)?;
-        for (name, func) in trampoline::FUNCTIONS {
-            // SAFETY: the trampolines follow the Lua C API contract.
+        let raw_functions: [(&str, ffi::lua_CFunction); 2] =
+            [("call", call::call::<true>), ("pcall", call::call::<false>)];
+        for (name, func) in trampoline::FUNCTIONS.iter().chain(&raw_functions) {
+            // SAFETY: these C functions follow the Lua C API contract.
             prims.set(*name, unsafe { lua.create_c_function(*func)? })?;
         }
         prims.set("random", lua.create_function(rand48::random)?)?;
@@ -165,10 +181,15 @@ impl ScriptEngine {
         libs::register(&lua, &libs)?;
         prims.set("libs", libs)?;
         let api: Table = lua.load(PRELUDE).set_name(PRELUDE_CHUNK_NAME).call(prims)?;
+        // SAFETY: the runner follows the Lua C API contract.
+        let runner = unsafe { lua.create_c_function(run::RUNNER)? };
         Ok(ScriptEngine {
+            state: raw::main_state(&lua)?,
+            names: Names::new(&lua)?,
+            on_error: lua.create_registry_value(api.get::<Function>("on_error")?)?,
+            backing: lua.create_registry_value(api.get::<Table>("backing")?)?,
+            runner: lua.create_registry_value(runner)?,
             compile: api.get("compile")?,
-            runner: api.get("run")?,
-            set_keys_argv: api.get("set_keys_argv")?,
             load_library: api.get("load_library")?,
             lua,
             scripts: HashMap::new(),
@@ -176,7 +197,7 @@ impl ScriptEngine {
             runs_since_gc: 0,
         })
         .and_then(|engine| {
-            run::install_bridge(&engine.lua)?;
+            bridge::install_bridge(&engine.lua)?;
             watch::install(&engine.lua);
             // Setting up the sandbox leaves garbage behind.
             engine.lua.gc_collect()?;
@@ -205,6 +226,10 @@ impl ScriptEngine {
             return Err(format!("Error compiling script (new function): {msg}"));
         };
         self.scripts_memory += body.len() + sha.len();
+        let func = self
+            .lua
+            .create_registry_value(func)
+            .map_err(|e| e.to_string())?;
         self.scripts.insert(
             sha.clone(),
             Script {
@@ -242,20 +267,11 @@ fn make_err_fn(lua: &Lua, text: mlua::String) -> mlua::Result<Table> {
 
 /// The `{err = "CODE message"}` table for `text` (see [`make_err_fn`]).
 pub fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
-    let (code, msg): (&[u8], &[u8]) = match text.strip_prefix(b"-") {
-        Some(rest) => match rest.iter().position(|&b| b == b' ') {
-            Some(sp) => (&rest[..sp], &rest[sp + 1..]),
-            None => (b"ERR", rest),
-        },
-        None => (b"ERR", text),
-    };
-    let trim = |b: &u8| *b == b'\r' || *b == b'\n';
-    let start = msg.iter().position(|b| !trim(b)).unwrap_or(msg.len());
-    let end = msg.iter().rposition(|b| !trim(b)).map_or(start, |e| e + 1);
-    let mut full = Vec::with_capacity(code.len() + 1 + end - start);
+    let (code, msg) = raw::error_parts(text);
+    let mut full = Vec::with_capacity(code.len() + 1 + msg.len());
     full.extend_from_slice(code);
     full.push(b' ');
-    full.extend_from_slice(&msg[start..end]);
+    full.extend_from_slice(msg);
     let t = lua.create_table()?;
     t.raw_set("err", lua.create_string(&full)?)?;
     Ok(t)

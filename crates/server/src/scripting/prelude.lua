@@ -40,9 +40,9 @@ local function loadstring(s, name)
     return loadstring_raw(s, name)
 end
 
--- The functions that may raise are C trampolines into the server (see
--- trampoline.rs): a C function keeps the script's frame on the stack even
--- when tail-called, so errors can name the script's line.
+-- The functions that may raise are C functions (call.rs, trampoline.rs):
+-- a C function keeps the script's frame on the stack even when
+-- tail-called, so errors can name the script's line.
 local redis = {
     call = prims.call,
     pcall = prims.pcall,
@@ -383,25 +383,11 @@ function api.compile(body, name)
     return f
 end
 
--- Runs `f` with `args` under the error handler: (true, result) or
--- (false, error table).
-function api.run(f, ...)
-    local n = select('#', ...)
-    if n == 0 then
-        -- EVAL: KEYS and ARGV are globals; no closure to build.
-        return xpcall(f, on_error)
-    end
-    local args = { ... }
-    return xpcall(function()
-        return f(unpack(args, 1, n))
-    end, on_error)
-end
-
--- Sets KEYS and ARGV for an EVAL run.
-function api.set_keys_argv(keys, argv)
-    backing.KEYS = keys
-    backing.ARGV = argv
-end
+-- What a run needs from the sandbox (run.rs calls scripts through the C
+-- API): the error handler, and the table the globals resolve to, where an
+-- EVAL run sets KEYS and ARGV.
+api.on_error = on_error
+api.backing = backing
 
 -- The original global table is still the environment of the builtins
 -- (getfenv(tostring) returns it): empty it, so that nothing scripts could
