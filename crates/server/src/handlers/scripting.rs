@@ -4,7 +4,7 @@
 
 use super::{reply, ServerHandler};
 use crate::scripting::run::{run_script, Outcome, RunState};
-use crate::scripting::ScriptEngine;
+use crate::scripting::{EngineKind, ScriptEngine};
 use crate::server::Server;
 use lodestone_commands::args::{int, is};
 use lodestone_commands::help::reply_help;
@@ -45,15 +45,18 @@ fn evalsha_ro(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 
 /// The interpreter, created on first use.
 fn engine(s: &mut Server) -> Result<&mut ScriptEngine, CmdError> {
-    engine_in(&mut s.scripting)
+    engine_in(&mut s.scripting, EngineKind::Eval)
 }
 
 /// The interpreter in `slot`, created there on first use (the EVAL one or
 /// the functions one).
-pub(super) fn engine_in(slot: &mut Option<ScriptEngine>) -> Result<&mut ScriptEngine, CmdError> {
+pub(super) fn engine_in(
+    slot: &mut Option<ScriptEngine>,
+    kind: EngineKind,
+) -> Result<&mut ScriptEngine, CmdError> {
     if slot.is_none() {
-        let engine =
-            ScriptEngine::new().map_err(|e| CmdError::Script(format!("ERR {e}").into_bytes()))?;
+        let engine = ScriptEngine::new(kind)
+            .map_err(|e| CmdError::Script(format!("ERR {e}").into_bytes()))?;
         *slot = Some(engine);
     }
     slot.as_mut()

@@ -33,6 +33,9 @@ use std::collections::HashMap;
 /// The sandbox, compiled into the binary.
 const PRELUDE: &str = include_str!("prelude.lua");
 
+/// The function-library loader, for the functions interpreter only.
+const LIBRARY: &str = include_str!("library.lua");
+
 /// The prelude's chunk name: its frames are the sandbox's, not a script's.
 const PRELUDE_CHUNK_NAME: &str = "@lodestone";
 
@@ -49,6 +52,15 @@ pub struct Script {
     pub body: Vec<u8>,
     /// Flags from its shebang line.
     pub flags: ScriptFlags,
+}
+
+/// Which interpreter an engine is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// EVAL's (SCRIPT FLUSH replaces it).
+    Eval,
+    /// The functions' (it also loads libraries).
+    Functions,
 }
 
 /// The interpreter and the script cache.
@@ -68,8 +80,9 @@ pub struct ScriptEngine {
     runner: RegistryKey,
     /// Compiles a body into a sandboxed function (prelude `api.compile`).
     compile: Function,
-    /// Runs a function library's code (prelude `api.load_library`).
-    pub(crate) load_library: Function,
+    /// Runs a function library's code (`library.lua`); only the functions
+    /// interpreter has it.
+    pub(crate) load_library: Option<Function>,
     /// Cached scripts by lower-case hex SHA1.
     pub scripts: HashMap<String, Script>,
     /// Bytes of script bodies in the cache (INFO `used_memory_scripts_eval`).
@@ -155,7 +168,7 @@ pub fn sha1_hex(body: &[u8]) -> String {
 
 impl ScriptEngine {
     /// A fresh interpreter with the sandbox set up and an empty cache.
-    pub fn new() -> mlua::Result<ScriptEngine> {
+    pub fn new(kind: EngineKind) -> mlua::Result<ScriptEngine> {
         // SAFETY: the debug library is loaded only for the prelude, which
         // keeps a private reference for its error handler and removes the
         // global before any script runs.
@@ -181,6 +194,19 @@ impl ScriptEngine {
         libs::register(&lua, &libs)?;
         prims.set("libs", libs)?;
         let api: Table = lua.load(PRELUDE).set_name(PRELUDE_CHUNK_NAME).call(prims)?;
+        let load_library = match kind {
+            EngineKind::Eval => None,
+            EngineKind::Functions => Some(
+                lua.load(LIBRARY)
+                    .set_name(PRELUDE_CHUNK_NAME)
+                    .call(api.get::<Table>("internals")?)?,
+            ),
+        };
+        // The debug library stays reachable only from the registry's
+        // list of loaded modules (the sandbox kept what it needs): let it
+        // be collected rather than traversed on every cycle.
+        let loaded: Table = lua.named_registry_value("_LOADED")?;
+        loaded.raw_set("debug", Value::Nil)?;
         // SAFETY: the runner follows the Lua C API contract.
         let runner = unsafe { lua.create_c_function(run::RUNNER)? };
         Ok(ScriptEngine {
@@ -190,7 +216,7 @@ impl ScriptEngine {
             backing: lua.create_registry_value(api.get::<Table>("backing")?)?,
             runner: lua.create_registry_value(runner)?,
             compile: api.get("compile")?,
-            load_library: api.get("load_library")?,
+            load_library,
             lua,
             scripts: HashMap::new(),
             scripts_memory: 0,

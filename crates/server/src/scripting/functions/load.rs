@@ -87,7 +87,12 @@ pub fn compile(
         let key = BRIDGE_KEY.to_str().unwrap_or_default();
         let runs_bridge: Value = lua.named_registry_value(key)?;
         lua.set_named_registry_value(key, bridge)?;
-        let result = engine.load_library.call(body);
+        let result = match &engine.load_library {
+            Some(load_library) => load_library.call(body),
+            None => Err(mlua::Error::runtime(
+                "this interpreter does not load libraries",
+            )),
+        };
         lua.set_named_registry_value(key, runs_bridge)?;
         result
     });
