@@ -102,7 +102,9 @@ fn eval_generic(
             .map_err(|msg| CmdError::Script(format!("ERR {msg}").into_bytes()))?;
         &created
     };
-    let mut engine = s.scripting.take().ok_or(CmdError::NoScript)?;
+    let Some(mut engine) = s.scripting.take() else {
+        return Err(CmdError::NoScript);
+    };
     let Some(script) = engine.scripts.get(sha) else {
         s.scripting = Some(engine);
         return Err(CmdError::NoScript);

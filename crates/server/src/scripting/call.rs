@@ -64,14 +64,6 @@ enum Called {
     NoRun(&'static str),
 }
 
-/// Where one argument's bytes are.
-enum Arg {
-    /// A Lua string's bytes (pointer and length).
-    Lua(*const u8, usize),
-    /// A number's text, at this range of the numbers buffer.
-    Number(usize, usize),
-}
-
 /// `redis.call` (`RAISE`) and `redis.pcall`.
 ///
 /// # Safety
@@ -160,21 +152,21 @@ unsafe fn run_command(state: *mut ffi::lua_State) -> Called {
     }
     let mut numbers = NUMBERS.take();
     numbers.clear();
-    // Where each argument is: a Lua string, or a span of `numbers`.
-    let mut args: SmallVec<[Arg; 8]> = SmallVec::new();
+    let mut argv: SmallVec<[&[u8]; 8]> = SmallVec::with_capacity(argc as usize);
+    // Number arguments: their index in `argv` and their span of `numbers`
+    // (filled in once every number is formatted).
+    let mut spans: SmallVec<[(usize, usize, usize); 4]> = SmallVec::new();
     for i in 1..=argc {
         // SAFETY: `i` is a valid index; these reads neither allocate nor
         // raise, and the strings stay on the stack until phase 3.
         unsafe {
             match ffi::lua_type(state, i) {
+                ffi::LUA_TSTRING => argv.push(string_at(state, i).unwrap_or_default()),
                 ffi::LUA_TNUMBER => {
                     let start = numbers.len();
                     push_number_arg(&mut numbers, ffi::lua_tonumber(state, i));
-                    args.push(Arg::Number(start, numbers.len()));
-                }
-                ffi::LUA_TSTRING => {
-                    let s = string_at(state, i).unwrap_or_default();
-                    args.push(Arg::Lua(s.as_ptr(), s.len()));
+                    spans.push((argv.len(), start, numbers.len()));
+                    argv.push(&[]);
                 }
                 _ => {
                     NUMBERS.set(numbers);
@@ -185,14 +177,9 @@ unsafe fn run_command(state: *mut ffi::lua_State) -> Called {
             }
         }
     }
-    let argv: SmallVec<[&[u8]; 8]> = args
-        .iter()
-        .map(|arg| match *arg {
-            // SAFETY: a string on the Lua stack, alive until phase 3.
-            Arg::Lua(ptr, len) => unsafe { std::slice::from_raw_parts(ptr, len) },
-            Arg::Number(start, end) => &numbers[start..end],
-        })
-        .collect();
+    for &(at, start, end) in &spans {
+        argv[at] = &numbers[start..end];
+    }
     let mut reply = REPLY.take();
     if reply.capacity() > KEPT_REPLY_CAPACITY {
         reply = Vec::new();

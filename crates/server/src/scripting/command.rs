@@ -24,9 +24,24 @@ impl Server {
         refs: &[&[u8]],
         reply: &mut Vec<u8>,
     ) -> Result<(), String> {
-        let id = match self.table.resolve(refs) {
-            Resolved::Found(cmd) => cmd.id,
-            _ => return self.script_refusal(None, "Unknown Redis command called from script"),
+        let name = refs.first().copied().unwrap_or_default();
+        let cached = match &self.last_script_lookup {
+            Some((last, id)) if last.as_slice() == name => Some(*id),
+            _ => None,
+        };
+        let id = match cached {
+            Some(id) => id,
+            None => match self.table.resolve(refs) {
+                Resolved::Found(cmd) => {
+                    // Top-level commands only: a container's subcommand
+                    // depends on the next argument too.
+                    if cmd.parent.is_none() && !cmd.is_container() {
+                        self.last_script_lookup = Some((name.to_vec(), cmd.id));
+                    }
+                    cmd.id
+                }
+                _ => return self.script_refusal(None, "Unknown Redis command called from script"),
+            },
         };
         let cmd = self.table.get(id);
         if !cmd.arity_ok(refs.len()) || cmd.handler.is_none() {

@@ -84,7 +84,7 @@ pub struct ScriptEngine {
     /// interpreter has it.
     pub(crate) load_library: Option<Function>,
     /// Cached scripts by lower-case hex SHA1.
-    pub scripts: HashMap<String, Script>,
+    pub scripts: HashMap<String, Script, ahash::RandomState>,
     /// Bytes of script bodies in the cache (INFO `used_memory_scripts_eval`).
     pub scripts_memory: usize,
     /// Runs since the last garbage-collection step (see [`Self::after_run`]).
@@ -218,7 +218,7 @@ impl ScriptEngine {
             compile: api.get("compile")?,
             load_library,
             lua,
-            scripts: HashMap::new(),
+            scripts: HashMap::default(),
             scripts_memory: 0,
             runs_since_gc: 0,
         })

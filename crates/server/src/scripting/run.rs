@@ -97,8 +97,9 @@ pub fn run_script(
     };
     server.in_script = true;
     let busy_check = server.rt.busy_reply_threshold_ms > 0;
+    // The script started with its command.
+    let started = server.call_started;
     let run = RefCell::new(Run { server, state });
-    let started = quanta::Instant::now();
     let busy_command: Vec<Vec<u8>> = if eval || !busy_check {
         Vec::new()
     } else {
