@@ -89,11 +89,13 @@ pub struct ScriptEngine {
     pub scripts_memory: usize,
     /// Runs since the last garbage-collection step (see [`Self::after_run`]).
     runs_since_gc: u32,
+    /// Interpreter memory when the last collection cycle ended.
+    heap_after_gc: usize,
 }
 
-/// Runs between two garbage-collection steps, and the step's size: Lua's
-/// own full cycles would add latency to random scripts, so, like Redis,
-/// the collector advances a little every 50 runs.
+/// Runs between two garbage-collection steps, and the step's size in
+/// kilobytes (Redis's `LUA_GC_CYCLE_PERIOD`): the collector advances a
+/// little between runs rather than in long pauses inside them.
 const GC_PERIOD: u32 = 50;
 
 /// The flags an EVAL- or FCALL-family request's script or function
@@ -221,12 +223,14 @@ impl ScriptEngine {
             scripts: HashMap::default(),
             scripts_memory: 0,
             runs_since_gc: 0,
+            heap_after_gc: 0,
         })
-        .and_then(|engine| {
+        .and_then(|mut engine| {
             bridge::install_bridge(&engine.lua)?;
             watch::install(&engine.lua);
             // Setting up the sandbox leaves garbage behind.
             engine.lua.gc_collect()?;
+            engine.heap_after_gc = engine.lua.used_memory();
             Ok(engine)
         })
     }
@@ -267,14 +271,26 @@ impl ScriptEngine {
         Ok(sha)
     }
 
-    /// Called after every script or function run: every [`GC_PERIOD`]
-    /// runs, advances the garbage collector by a step of that many
-    /// kilobytes, so garbage from short scripts never piles up.
+    /// Called after every script or function run. As in Redis, every
+    /// [`GC_PERIOD`] runs the garbage collector advances by a step of that
+    /// many kilobytes, so garbage from short scripts never piles up. On a
+    /// heap as small as the sandbox's, that step is a whole cycle over
+    /// every live object, whose cost is the heap's size whatever the
+    /// garbage: so the step waits until the runs since the last cycle
+    /// allocated a quarter of the heap left after it. The heap stays
+    /// within a quarter and one period's garbage of its live size.
     pub fn after_run(&mut self) {
         self.runs_since_gc += 1;
-        if self.runs_since_gc >= GC_PERIOD {
-            self.runs_since_gc = 0;
-            let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
+        if self.runs_since_gc < GC_PERIOD {
+            return;
+        }
+        self.runs_since_gc = 0;
+        let grown = self.lua.used_memory().saturating_sub(self.heap_after_gc);
+        if grown < self.heap_after_gc / 4 {
+            return;
+        }
+        if let Ok(true) = self.lua.gc_step_kbytes(GC_PERIOD as i32) {
+            self.heap_after_gc = self.lua.used_memory();
         }
     }
 
