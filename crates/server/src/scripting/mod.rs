@@ -318,8 +318,3 @@ pub fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
     t.raw_set("err", lua.create_string(&full)?)?;
     Ok(t)
 }
-
-/// True when `v` is an error table (`{err = "..."}`).
-pub fn is_error_table(v: &Value) -> bool {
-    matches!(v, Value::Table(t) if matches!(t.raw_get::<Value>("err"), Ok(Value::String(_))))
-}
