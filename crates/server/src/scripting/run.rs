@@ -119,11 +119,14 @@ pub fn run_script(
         let watch = busy_check.then(|| Watch::start(&mut check));
         // SAFETY: see `base`; `input` outlives the call.
         let status = unsafe {
-            ffi::lua_checkstack(lua, 4);
-            ffi::lua_rawgeti_(lua, ffi::LUA_REGISTRYINDEX, engine.on_error.id());
-            ffi::lua_rawgeti_(lua, ffi::LUA_REGISTRYINDEX, engine.runner.id());
-            ffi::lua_pushlightuserdata(lua, &input as *const RunnerInput as *mut c_void);
-            ffi::lua_pcall(lua, 1, 1, base + 1)
+            // No room on the main stack (which cannot happen between
+            // commands, but is not to be assumed): the run fails.
+            (ffi::lua_checkstack(lua, 4) != 0).then(|| {
+                ffi::lua_rawgeti_(lua, ffi::LUA_REGISTRYINDEX, engine.on_error.id());
+                ffi::lua_rawgeti_(lua, ffi::LUA_REGISTRYINDEX, engine.runner.id());
+                ffi::lua_pushlightuserdata(lua, &input as *const RunnerInput as *mut c_void);
+                ffi::lua_pcall(lua, 1, 1, base + 1)
+            })
         };
         drop(watch);
         super::watch::settle(&engine.lua);
@@ -136,6 +139,12 @@ pub fn run_script(
     // SAFETY: the call left its result or error at `result`; reading it
     // raises nothing, and the stack is reset to `base` at the end.
     let outcome = unsafe {
+        let Some(status) = status else {
+            return Outcome::Failed {
+                text: format!("ERR Error running script {name}, stack overflow").into_bytes(),
+                already_counted: false,
+            };
+        };
         if status == 0 {
             if let Some(c) = server.clients.get_mut(state.caller) {
                 let mut reply = Reply::new(&mut c.out, c.resp);
