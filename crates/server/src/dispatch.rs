@@ -373,6 +373,7 @@ impl Server {
         let db = c.db;
         let no_touch = c.has(flags::NO_TOUCH);
         let start = quanta::Instant::now();
+        self.call_started = start;
         // One time for the whole command: a transaction's commands all see
         // the time EXEC started, as in Redis.
         if self.call_depth == 0 {

@@ -168,6 +168,12 @@ pub struct Server {
     pub tracking: crate::tracking::Tracking,
     /// The last top-level command looked up, by its exact name bytes.
     pub last_lookup: Option<(Vec<u8>, usize)>,
+    /// The same for the commands scripts call (`redis.call`), which
+    /// repeat as a pipeline's requests do.
+    pub last_script_lookup: Option<(Vec<u8>, usize)>,
+    /// When the command being called started (set by `call` before its
+    /// handler runs; a script run takes it as its start).
+    pub call_started: quanta::Instant,
     /// True while ready keys are being served (no re-entry).
     pub serving_ready_keys: bool,
     /// The Lua interpreter and script cache, created on first use (and
@@ -320,6 +326,8 @@ impl Server {
             running_cmd: None,
             tracking: Default::default(),
             last_lookup: None,
+            last_script_lookup: None,
+            call_started: quanta::Instant::now(),
             serving_ready_keys: false,
             scripting: None,
             effects: Default::default(),

@@ -428,6 +428,45 @@ fn original_globals_are_not_reachable() {
     );
 }
 
+/// `__gc` finalizers run whenever Lua allocates, including while
+/// `redis.call` pushes a reply: a finalizer that calls `redis.call` then
+/// is refused as a recursive call (as Redis refuses it), which leaves the
+/// script's own calls' results intact; one that raises an error cuts that
+/// push short, and later runs still work as usual.
+#[test]
+fn finalizers_during_redis_call_replies() {
+    let server = start_lodestone(&[]);
+    let mut c = Conn::connect(server.port);
+    let items: Vec<String> = (0..100).map(|i| format!("item{i}")).collect();
+    let mut rpush = vec!["RPUSH", "l"];
+    rpush.extend(items.iter().map(String::as_str));
+    assert_eq!(c.cmd(&rpush), Frame::Integer(100));
+    let calling = "for i = 1, 300 do \
+            local p = newproxy(true) \
+            getmetatable(p).__gc = function() redis.pcall('incr', 'finalized') end \
+        end \
+        local n = 0 \
+        for i = 1, 300 do n = n + #redis.call('lrange', KEYS[1], 0, -1) end \
+        return n";
+    assert_eq!(c.cmd(&["EVAL", calling, "1", "l"]), Frame::Integer(30_000));
+    // Where a finalizer's error surfaces depends on when the collector
+    // runs: only the server's state afterwards is checked.
+    let raising = "local function run() \
+            for i = 1, 300 do \
+                local p = newproxy(true) \
+                getmetatable(p).__gc = function() error('boom') end \
+            end \
+            for i = 1, 300 do pcall(redis.call, 'lrange', KEYS[1], 0, -1) end \
+        end \
+        pcall(run) \
+        for i = 1, 1000 do if pcall(collectgarbage) then break end end \
+        return 'done'";
+    c.cmd(&["EVAL", raising, "1", "l"]);
+    let after = "return #redis.call('lrange', KEYS[1], 0, -1)";
+    assert_eq!(c.cmd(&["EVAL", after, "1", "l"]), Frame::Integer(100));
+    assert_eq!(c.cmd(&["LLEN", "l"]), Frame::Integer(100));
+}
+
 /// A set sorted BY a constant is returned in ALPHA order to a script, so
 /// the script's result does not depend on the set's internal order.
 #[test]

@@ -9,7 +9,7 @@ use crate::scripting::functions::load::{self, LOAD_TIMEOUT_MS};
 use crate::scripting::functions::payload::{self, PayloadError};
 use crate::scripting::functions::{Libraries, Library};
 use crate::scripting::run::{run_script, RunState};
-use crate::scripting::ScriptEngine;
+use crate::scripting::{EngineKind, ScriptEngine};
 use crate::server::Server;
 use lodestone_commands::args::is;
 use lodestone_commands::glob;
@@ -104,13 +104,13 @@ fn fcall_generic(s: &mut Server, key: usize, args: &[&[u8]], read_only: bool) ->
     );
     engine.after_run();
     s.functions.engine = Some(engine);
-    finish_run(s, key, outcome, &info.name)
+    finish_run(s, key, outcome)
 }
 
 /// The functions interpreter, taken out of the server (created on first
 /// use) so that library code can run while the server is borrowed.
 fn take_engine(s: &mut Server) -> Result<ScriptEngine, CmdError> {
-    engine_in(&mut s.functions.engine)?;
+    engine_in(&mut s.functions.engine, EngineKind::Functions)?;
     s.functions
         .engine
         .take()

@@ -4,7 +4,7 @@
 
 use super::{reply, ServerHandler};
 use crate::scripting::run::{run_script, Outcome, RunState};
-use crate::scripting::ScriptEngine;
+use crate::scripting::{EngineKind, ScriptEngine};
 use crate::server::Server;
 use lodestone_commands::args::{int, is};
 use lodestone_commands::help::reply_help;
@@ -45,15 +45,18 @@ fn evalsha_ro(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
 
 /// The interpreter, created on first use.
 fn engine(s: &mut Server) -> Result<&mut ScriptEngine, CmdError> {
-    engine_in(&mut s.scripting)
+    engine_in(&mut s.scripting, EngineKind::Eval)
 }
 
 /// The interpreter in `slot`, created there on first use (the EVAL one or
 /// the functions one).
-pub(super) fn engine_in(slot: &mut Option<ScriptEngine>) -> Result<&mut ScriptEngine, CmdError> {
+pub(super) fn engine_in(
+    slot: &mut Option<ScriptEngine>,
+    kind: EngineKind,
+) -> Result<&mut ScriptEngine, CmdError> {
     if slot.is_none() {
-        let engine =
-            ScriptEngine::new().map_err(|e| CmdError::Script(format!("ERR {e}").into_bytes()))?;
+        let engine = ScriptEngine::new(kind)
+            .map_err(|e| CmdError::Script(format!("ERR {e}").into_bytes()))?;
         *slot = Some(engine);
     }
     slot.as_mut()
@@ -81,22 +84,28 @@ fn eval_generic(
         return Err(CmdError::NumKeysNegative);
     }
     let numkeys = numkeys as usize;
-    let sha = if by_sha {
-        if args[1].len() != 40 {
+    let mut sha_buf = [0u8; 40];
+    let created;
+    let sha: &str = if by_sha {
+        // SHA1s are compared case-insensitively; no allocation on this path.
+        if args[1].len() != sha_buf.len() {
             return Err(CmdError::NoScript);
         }
-        let sha = String::from_utf8_lossy(args[1]).to_ascii_lowercase();
-        if !engine(s)?.scripts.contains_key(&sha) {
-            return Err(CmdError::NoScript);
+        for (d, c) in sha_buf.iter_mut().zip(args[1]) {
+            *d = c.to_ascii_lowercase();
         }
-        sha
+        engine(s)?;
+        std::str::from_utf8(&sha_buf).map_err(|_| CmdError::NoScript)?
     } else {
-        engine(s)?
+        created = engine(s)?
             .create(args[1])
-            .map_err(|msg| CmdError::Script(format!("ERR {msg}").into_bytes()))?
+            .map_err(|msg| CmdError::Script(format!("ERR {msg}").into_bytes()))?;
+        &created
     };
-    let mut engine = s.scripting.take().ok_or(CmdError::NoScript)?;
-    let Some(script) = engine.scripts.get(&sha) else {
+    let Some(mut engine) = s.scripting.take() else {
+        return Err(CmdError::NoScript);
+    };
+    let Some(script) = engine.scripts.get(sha) else {
         s.scripting = Some(engine);
         return Err(CmdError::NoScript);
     };
@@ -120,37 +129,28 @@ fn eval_generic(
         repl_flags: 3,
         eval: true,
     };
-    let func = script.func.clone();
-    let outcome = run_script(s, &engine, &func, &sha, args, numkeys, state);
+    let outcome = run_script(s, &engine, &script.func, sha, args, numkeys, state);
     engine.after_run();
     s.scripting = Some(engine);
-    finish_run(s, key, outcome, &sha)
+    finish_run(s, key, outcome)
 }
 
 /// Replies for a finished EVAL or FCALL run: its error, if it failed (the
 /// reply of a successful run is written already).
-pub(super) fn finish_run(
-    s: &mut Server,
-    key: usize,
-    outcome: mlua::Result<Outcome>,
-    name: &str,
-) -> CmdResult {
+pub(super) fn finish_run(s: &mut Server, key: usize, outcome: Outcome) -> CmdResult {
     match outcome {
-        Ok(Outcome::Replied) => Ok(()),
-        Ok(Outcome::Failed {
+        Outcome::Replied => Ok(()),
+        Outcome::Failed {
             text,
             already_counted: true,
-        }) => {
+        } => {
             // The command inside the script counted this error already;
             // the script's command still counts as failed.
             reply(s, key, |r| r.error_bytes(&text));
             s.handler_failed = true;
             Ok(())
         }
-        Ok(Outcome::Failed { text, .. }) => Err(CmdError::Script(text)),
-        Err(e) => Err(CmdError::Script(
-            format!("ERR Error running script {name}, {e}").into_bytes(),
-        )),
+        Outcome::Failed { text, .. } => Err(CmdError::Script(text)),
     }
 }
 

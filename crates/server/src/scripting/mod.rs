@@ -6,26 +6,35 @@
 //!
 //! The Lua side of the sandbox is `prelude.lua`; this module creates the
 //! interpreter, hands the prelude its Rust primitives, and keeps the
-//! handles the server drives scripts with. Running a script (the bridge to
-//! the server) is in [`run`]; value conversions are in [`convert`].
+//! handles the server drives scripts with. Running a script is in [`run`];
+//! `redis.call` in [`call`], the other `redis.*` functions in [`bridge`];
+//! value conversions are in [`convert`].
 
+mod bridge;
 pub mod busy;
+mod call;
+mod command;
 pub mod convert;
 pub mod functions;
 mod libs;
 mod rand48;
+mod raw;
 pub mod run;
 pub mod shebang;
 mod trampoline;
 pub(crate) mod watch;
 
 use crate::handlers::connection::REDIS_VERSION;
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use mlua::{ffi, Function, Lua, LuaOptions, RegistryKey, StdLib, Table, Value};
+use raw::Names;
 use shebang::ScriptFlags;
 use std::collections::HashMap;
 
 /// The sandbox, compiled into the binary.
 const PRELUDE: &str = include_str!("prelude.lua");
+
+/// The function-library loader, for the functions interpreter only.
+const LIBRARY: &str = include_str!("library.lua");
 
 /// The prelude's chunk name: its frames are the sandbox's, not a script's.
 const PRELUDE_CHUNK_NAME: &str = "@lodestone";
@@ -35,8 +44,9 @@ const REDIS_VERSION_NUM: i64 = 0x0007_0206;
 
 /// A script in the cache.
 pub struct Script {
-    /// The compiled function.
-    pub func: Function,
+    /// The compiled function, referenced from the registry (a run pushes
+    /// it with one registry read).
+    pub func: RegistryKey,
     /// Its source (SCRIPT LOAD / EVAL body), kept for memory accounting and
     /// for replicating EVALSHA as EVAL later.
     pub body: Vec<u8>,
@@ -44,29 +54,48 @@ pub struct Script {
     pub flags: ScriptFlags,
 }
 
+/// Which interpreter an engine is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// EVAL's (SCRIPT FLUSH replaces it).
+    Eval,
+    /// The functions' (it also loads libraries).
+    Functions,
+}
+
 /// The interpreter and the script cache.
 pub struct ScriptEngine {
     /// The interpreter.
     pub lua: Lua,
+    /// Its main thread, which runs go through with the C API.
+    state: *mut ffi::lua_State,
+    /// Field names those runs look up.
+    names: Names,
+    /// The sandbox's error handler (prelude `api.on_error`).
+    on_error: RegistryKey,
+    /// The table the globals resolve to (prelude `api.backing`), where an
+    /// EVAL run sets KEYS and ARGV.
+    backing: RegistryKey,
+    /// The C function that runs a script under the error handler.
+    runner: RegistryKey,
     /// Compiles a body into a sandboxed function (prelude `api.compile`).
     compile: Function,
-    /// Runs a function under the error handler (prelude `api.run`).
-    pub(crate) runner: Function,
-    /// Sets KEYS and ARGV (prelude `api.set_keys_argv`).
-    pub(crate) set_keys_argv: Function,
-    /// Runs a function library's code (prelude `api.load_library`).
-    pub(crate) load_library: Function,
+    /// Runs a function library's code (`library.lua`); only the functions
+    /// interpreter has it.
+    pub(crate) load_library: Option<Function>,
     /// Cached scripts by lower-case hex SHA1.
-    pub scripts: HashMap<String, Script>,
+    pub scripts: HashMap<String, Script, ahash::RandomState>,
     /// Bytes of script bodies in the cache (INFO `used_memory_scripts_eval`).
     pub scripts_memory: usize,
     /// Runs since the last garbage-collection step (see [`Self::after_run`]).
     runs_since_gc: u32,
+    /// Interpreter memory when the last collection cycle ended.
+    heap_after_gc: usize,
 }
 
-/// Runs between two garbage-collection steps, and the step's size: Lua's
-/// own full cycles would add latency to random scripts, so, like Redis,
-/// the collector advances a little every 50 runs.
+/// Runs between two garbage-collection steps, and the step's size in
+/// kilobytes (Redis's `LUA_GC_CYCLE_PERIOD`): the collector advances a
+/// little between runs rather than in long pauses inside them.
 const GC_PERIOD: u32 = 50;
 
 /// The flags an EVAL- or FCALL-family request's script or function
@@ -141,7 +170,7 @@ pub fn sha1_hex(body: &[u8]) -> String {
 
 impl ScriptEngine {
     /// A fresh interpreter with the sandbox set up and an empty cache.
-    pub fn new() -> mlua::Result<ScriptEngine> {
+    pub fn new(kind: EngineKind) -> mlua::Result<ScriptEngine> {
         // SAFETY: the debug library is loaded only for the prelude, which
         // keeps a private reference for its error handler and removes the
         // global before any script runs.
@@ -153,8 +182,10 @@ impl ScriptEngine {
         };
         let prims = lua.create_table()?;
         prims.set("make_err", lua.create_function(make_err_fn)?)?;
-        for (name, func) in trampoline::FUNCTIONS {
-            // SAFETY: the trampolines follow the Lua C API contract.
+        let raw_functions: [(&str, ffi::lua_CFunction); 2] =
+            [("call", call::call::<true>), ("pcall", call::call::<false>)];
+        for (name, func) in trampoline::FUNCTIONS.iter().chain(&raw_functions) {
+            // SAFETY: these C functions follow the Lua C API contract.
             prims.set(*name, unsafe { lua.create_c_function(*func)? })?;
         }
         prims.set("random", lua.create_function(rand48::random)?)?;
@@ -165,21 +196,41 @@ impl ScriptEngine {
         libs::register(&lua, &libs)?;
         prims.set("libs", libs)?;
         let api: Table = lua.load(PRELUDE).set_name(PRELUDE_CHUNK_NAME).call(prims)?;
+        let load_library = match kind {
+            EngineKind::Eval => None,
+            EngineKind::Functions => Some(
+                lua.load(LIBRARY)
+                    .set_name(PRELUDE_CHUNK_NAME)
+                    .call(api.get::<Table>("internals")?)?,
+            ),
+        };
+        // The debug library stays reachable only from the registry's
+        // list of loaded modules (the sandbox kept what it needs): let it
+        // be collected rather than traversed on every cycle.
+        let loaded: Table = lua.named_registry_value("_LOADED")?;
+        loaded.raw_set("debug", Value::Nil)?;
+        // SAFETY: the runner follows the Lua C API contract.
+        let runner = unsafe { lua.create_c_function(run::RUNNER)? };
         Ok(ScriptEngine {
+            state: raw::main_state(&lua)?,
+            names: Names::new(&lua)?,
+            on_error: lua.create_registry_value(api.get::<Function>("on_error")?)?,
+            backing: lua.create_registry_value(api.get::<Table>("backing")?)?,
+            runner: lua.create_registry_value(runner)?,
             compile: api.get("compile")?,
-            runner: api.get("run")?,
-            set_keys_argv: api.get("set_keys_argv")?,
-            load_library: api.get("load_library")?,
+            load_library,
             lua,
-            scripts: HashMap::new(),
+            scripts: HashMap::default(),
             scripts_memory: 0,
             runs_since_gc: 0,
+            heap_after_gc: 0,
         })
-        .and_then(|engine| {
-            run::install_bridge(&engine.lua)?;
+        .and_then(|mut engine| {
+            bridge::install_bridge(&engine.lua)?;
             watch::install(&engine.lua);
             // Setting up the sandbox leaves garbage behind.
             engine.lua.gc_collect()?;
+            engine.heap_after_gc = engine.lua.used_memory();
             Ok(engine)
         })
     }
@@ -205,6 +256,10 @@ impl ScriptEngine {
             return Err(format!("Error compiling script (new function): {msg}"));
         };
         self.scripts_memory += body.len() + sha.len();
+        let func = self
+            .lua
+            .create_registry_value(func)
+            .map_err(|e| e.to_string())?;
         self.scripts.insert(
             sha.clone(),
             Script {
@@ -216,14 +271,26 @@ impl ScriptEngine {
         Ok(sha)
     }
 
-    /// Called after every script or function run: every [`GC_PERIOD`]
-    /// runs, advances the garbage collector by a step of that many
-    /// kilobytes, so garbage from short scripts never piles up.
+    /// Called after every script or function run. As in Redis, every
+    /// [`GC_PERIOD`] runs the garbage collector advances by a step of that
+    /// many kilobytes, so garbage from short scripts never piles up. On a
+    /// heap as small as the sandbox's, that step is a whole cycle over
+    /// every live object, whose cost is the heap's size whatever the
+    /// garbage: so the step waits until the runs since the last cycle
+    /// allocated a quarter of the heap left after it. The heap stays
+    /// within a quarter and one period's garbage of its live size.
     pub fn after_run(&mut self) {
         self.runs_since_gc += 1;
-        if self.runs_since_gc >= GC_PERIOD {
-            self.runs_since_gc = 0;
-            let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
+        if self.runs_since_gc < GC_PERIOD {
+            return;
+        }
+        self.runs_since_gc = 0;
+        let grown = self.lua.used_memory().saturating_sub(self.heap_after_gc);
+        if grown < self.heap_after_gc / 4 {
+            return;
+        }
+        if let Ok(true) = self.lua.gc_step_kbytes(GC_PERIOD as i32) {
+            self.heap_after_gc = self.lua.used_memory();
         }
     }
 
@@ -242,26 +309,12 @@ fn make_err_fn(lua: &Lua, text: mlua::String) -> mlua::Result<Table> {
 
 /// The `{err = "CODE message"}` table for `text` (see [`make_err_fn`]).
 pub fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Table> {
-    let (code, msg): (&[u8], &[u8]) = match text.strip_prefix(b"-") {
-        Some(rest) => match rest.iter().position(|&b| b == b' ') {
-            Some(sp) => (&rest[..sp], &rest[sp + 1..]),
-            None => (b"ERR", rest),
-        },
-        None => (b"ERR", text),
-    };
-    let trim = |b: &u8| *b == b'\r' || *b == b'\n';
-    let start = msg.iter().position(|b| !trim(b)).unwrap_or(msg.len());
-    let end = msg.iter().rposition(|b| !trim(b)).map_or(start, |e| e + 1);
-    let mut full = Vec::with_capacity(code.len() + 1 + end - start);
+    let (code, msg) = raw::error_parts(text);
+    let mut full = Vec::with_capacity(code.len() + 1 + msg.len());
     full.extend_from_slice(code);
     full.push(b' ');
-    full.extend_from_slice(&msg[start..end]);
+    full.extend_from_slice(msg);
     let t = lua.create_table()?;
     t.raw_set("err", lua.create_string(&full)?)?;
     Ok(t)
-}
-
-/// True when `v` is an error table (`{err = "..."}`).
-pub fn is_error_table(v: &Value) -> bool {
-    matches!(v, Value::Table(t) if matches!(t.raw_get::<Value>("err"), Ok(Value::String(_))))
 }

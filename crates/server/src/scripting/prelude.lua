@@ -7,7 +7,8 @@
 -- report the script's own line, as Redis reports it.
 local prims = ...
 
-local dbg = debug
+-- Only the error handler needs the debug library, and only getinfo.
+local getinfo, debug_getmetatable = debug.getinfo, debug.getmetatable
 debug = nil
 
 local type, tostring, tonumber, select, error, xpcall, pcall_raw =
@@ -40,9 +41,9 @@ local function loadstring(s, name)
     return loadstring_raw(s, name)
 end
 
--- The functions that may raise are C trampolines into the server (see
--- trampoline.rs): a C function keeps the script's frame on the stack even
--- when tail-called, so errors can name the script's line.
+-- The functions that may raise are C functions (call.rs, trampoline.rs):
+-- a C function keeps the script's frame on the stack even when
+-- tail-called, so errors can name the script's line.
 local redis = {
     call = prims.call,
     pcall = prims.pcall,
@@ -168,7 +169,7 @@ backing.coroutine = lock(coroutine)
 setfenv(0, globals)
 -- Strings' metatable (its __index is the real string library) is
 -- protected like the rest.
-dbg.getmetatable('').__metatable = PROTECTED
+debug_getmetatable('').__metatable = PROTECTED
 
 -- The message of an error value caught by pcall, as Redis extracts it:
 -- an error table's `err`, or "ERR " and the text of anything else.
@@ -189,10 +190,10 @@ end
 -- frame that is the script's own code).
 local function on_error(err)
     local level = 2
-    local info = dbg.getinfo(level, 'nSl')
+    local info = getinfo(level, 'nSl')
     while info and (info.what == 'C' or info.what == 'tail' or info.source == '@lodestone') do
         level = level + 1
-        info = dbg.getinfo(level, 'nSl')
+        info = getinfo(level, 'nSl')
     end
     if type(err) ~= 'table' then
         -- Errors raised from Rust (SCRIPT KILL) print with a traceback.
@@ -205,173 +206,7 @@ local function on_error(err)
     return err
 end
 
--- Function libraries (FUNCTION LOAD). While a library's code runs, the
--- globals resolve to `library_backing` only: a `redis` table that offers
--- register_function, log and the constants, and nothing else. Functions it
--- registers keep the ordinary globals for when they are called.
-local registrations = nil
-local function fail(msg)
-    error(make_err(msg))
-end
-local function strict(t)
-    return setmetatable({}, {
-        __index = function(_, name)
-            local v = t[name]
-            if v == nil then
-                error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-            end
-            return v
-        end,
-        __newindex = readonly_error,
-        __metatable = PROTECTED,
-    })
-end
-local FLAG_NAMES = { 'no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys' }
-local NAME_ERROR = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long'
-
--- A string argument as Redis's luaGetStringSds reads it: strings and
--- numbers, as text; nil for anything else.
-local function string_arg(v)
-    local t = type(v)
-    if t == 'string' or t == 'number' then
-        return tostring(v)
-    end
-    return nil
-end
-
-local function read_flags(list)
-    local flags, j = {}, 1
-    while true do
-        local f = list[j]
-        if f == nil then
-            return flags
-        end
-        f = string_arg(f)
-        local known = nil
-        if f then
-            for _, name in ipairs(FLAG_NAMES) do
-                if f:lower() == name then
-                    known = name
-                end
-            end
-        end
-        if not known then
-            fail('unknown flag given')
-        end
-        flags[known] = true
-        j = j + 1
-    end
-end
-
-local function read_named_args(t)
-    if type(t) ~= 'table' then
-        fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
-    end
-    local r = { flags = {} }
-    for k, v in next, t do
-        if type(k) ~= 'string' and type(k) ~= 'number' then
-            fail('named argument key given to redis.register_function is not a string')
-        end
-        local key = tostring(k):lower()
-        if key == 'function_name' then
-            r.name = string_arg(v)
-            if not r.name then
-                fail('function_name argument given to redis.register_function must be a string')
-            end
-        elseif key == 'description' then
-            r.description = string_arg(v)
-            if not r.description then
-                fail('description argument given to redis.register_function must be a string')
-            end
-        elseif key == 'callback' then
-            if type(v) ~= 'function' then
-                fail('callback argument given to redis.register_function must be a function')
-            end
-            r.callback = v
-        elseif key == 'flags' then
-            if type(v) ~= 'table' then
-                fail('flags argument to redis.register_function must be a table representing function flags')
-            end
-            r.flags = read_flags(v)
-        else
-            fail('unknown argument given to redis.register_function')
-        end
-    end
-    if not r.name then
-        fail('redis.register_function must get a function name argument')
-    end
-    if not r.callback then
-        fail('redis.register_function must get a callback argument')
-    end
-    return r
-end
-
-local function register_function(...)
-    if not registrations then
-        fail('redis.register_function can only be called on FUNCTION LOAD command')
-    end
-    local n = select('#', ...)
-    if n < 1 or n > 2 then
-        fail('wrong number of arguments to redis.register_function')
-    end
-    local r
-    if n == 1 then
-        r = read_named_args(...)
-    else
-        local name, callback = ...
-        r = { name = string_arg(name), callback = callback, flags = {} }
-        if not r.name then
-            fail('first argument to redis.register_function must be a string')
-        end
-        if type(callback) ~= 'function' then
-            fail('second argument to redis.register_function must be a function')
-        end
-    end
-    if #r.name == 0 or r.name:find('[^%w_]') then
-        fail(NAME_ERROR)
-    end
-    for _, other in ipairs(registrations) do
-        if other.name == r.name then
-            fail('Function already exists in the library')
-        end
-    end
-    registrations[#registrations + 1] = r
-end
-
-local library_backing = strict({
-    redis = strict({
-        register_function = register_function,
-        log = redis.log,
-        LOG_DEBUG = redis.LOG_DEBUG,
-        LOG_VERBOSE = redis.LOG_VERBOSE,
-        LOG_NOTICE = redis.LOG_NOTICE,
-        LOG_WARNING = redis.LOG_WARNING,
-        REDIS_VERSION = redis.REDIS_VERSION,
-        REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
-    }),
-})
-
 local api = {}
-
--- Runs a library's code (after its shebang line) with the library API as
--- globals. Returns its registrations, or nil and Redis's error message.
-function api.load_library(code)
-    local f, msg = loadstring(code, '@user_function')
-    if not f then
-        return nil, 'Error compiling function: ' .. msg
-    end
-    setfenv(f, globals)
-    registrations = {}
-    globals_meta.__index = library_backing
-    local ok, err = pcall_raw(f)
-    globals_meta.__index = backing
-    local regs = registrations
-    registrations = nil
-    if not ok then
-        return nil, 'Error registering functions: ' .. error_message(err)
-    end
-    return regs
-end
 
 -- Compiles a script body; returns the function or nil and Lua's message.
 function api.compile(body, name)
@@ -383,25 +218,34 @@ function api.compile(body, name)
     return f
 end
 
--- Runs `f` with `args` under the error handler: (true, result) or
--- (false, error table).
-function api.run(f, ...)
-    local n = select('#', ...)
-    if n == 0 then
-        -- EVAL: KEYS and ARGV are globals; no closure to build.
-        return xpcall(f, on_error)
-    end
-    local args = { ... }
-    return xpcall(function()
-        return f(unpack(args, 1, n))
-    end, on_error)
-end
+-- What a run needs from the sandbox (run.rs calls scripts through the C
+-- API): the error handler, and the table the globals resolve to, where an
+-- EVAL run sets KEYS and ARGV.
+api.on_error = on_error
+api.backing = backing
 
--- Sets KEYS and ARGV for an EVAL run.
-function api.set_keys_argv(keys, argv)
-    backing.KEYS = keys
-    backing.ARGV = argv
-end
+-- What the library loader (library.lua, run only in the functions
+-- interpreter) builds on.
+api.internals = {
+    make_err = make_err,
+    readonly_error = readonly_error,
+    PROTECTED = PROTECTED,
+    redis = redis,
+    loadstring = loadstring,
+    globals = globals,
+    globals_meta = globals_meta,
+    backing = backing,
+    error_message = error_message,
+    pcall = pcall_raw,
+    setfenv = setfenv,
+    setmetatable = setmetatable,
+    error = error,
+    tostring = tostring,
+    type = type,
+    ipairs = ipairs,
+    next = next,
+    select = select,
+}
 
 -- The original global table is still the environment of the builtins
 -- (getfenv(tostring) returns it): empty it, so that nothing scripts could

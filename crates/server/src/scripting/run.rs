@@ -1,39 +1,24 @@
-//! Running a cached script for EVAL/EVALSHA and the bridge its
-//! `redis.*` calls cross into the server.
+//! Running a cached script for EVAL/EVALSHA or a function for FCALL.
 //!
 //! While a script runs, the interpreter is taken out of the server so the
-//! bridge can hold the server mutably; the bridge is a scoped Lua function
-//! that lives exactly as long as the run. Commands called by the script run
-//! through [`Server::call`] on the calling client with the script's own
-//! database and protocol swapped in, so they get every effect a client's
-//! command gets (statistics, notifications, WATCH invalidation) while their
-//! replies go to the script instead of the socket.
+//! `redis.*` functions can hold the server mutably: they find the run in
+//! progress through a thread-local pointer ([`CurrentRun`]), so a run
+//! creates no callback of its own. The run itself goes through the Lua C
+//! API (see `raw.rs`): one protected call of [`runner`], which sets KEYS
+//! and ARGV up and calls the script under the sandbox's error handler;
+//! the value it returns is then written straight into the caller's reply.
 
 use super::busy::HookVerdict;
-use super::convert::{frame_to_lua, lua_to_reply};
-use super::trampoline::BRIDGE_KEY;
+use super::convert::write_reply;
+use super::raw::{push_bytes, string_at, Name, Names};
 use super::watch::{Check, Watch};
-use super::{error_table, sha1_hex, ScriptEngine};
-use crate::client::ReplyMode;
-use crate::log::Level;
+use super::ScriptEngine;
 use crate::server::Server;
-use lodestone_commands::table::spec::flags as cmdflags;
-use lodestone_commands::table::Resolved;
-use lodestone_protocol::frame;
 use lodestone_protocol::Reply;
-use mlua::{Function, Lua, Table, Value, Variadic};
+use mlua::{ffi, RegistryKey};
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
-
-/// Bridge operations, as the prelude numbers them.
-const OP_CALL: i64 = 1;
-const OP_PCALL: i64 = 2;
-const OP_SETRESP: i64 = 3;
-const OP_SET_REPL: i64 = 4;
-/// `redis.log`, the one operation library code may use while loading.
-pub(crate) const OP_LOG: i64 = 5;
-const OP_ACL_CHECK: i64 = 6;
-const OP_SHA1HEX: i64 = 7;
+use std::os::raw::c_int;
 
 /// What a run knows about itself while the script executes.
 pub struct RunState {
@@ -72,10 +57,22 @@ pub enum Outcome {
     },
 }
 
-/// The server and the run state, shared by the bridge's calls.
-struct Run<'s> {
-    server: &'s mut Server,
-    state: RunState,
+/// The server and the run state, shared by the `redis.*` calls.
+pub(super) struct Run<'s> {
+    pub(super) server: &'s mut Server,
+    pub(super) state: RunState,
+}
+
+/// What [`runner`] is given (as a light userdata).
+struct RunnerInput<'a> {
+    /// Registry reference of the function to call.
+    func: c_int,
+    /// KEYS and ARGV.
+    keys: &'a [&'a [u8]],
+    argv: &'a [&'a [u8]],
+    /// EVAL: the table the globals resolve to (a registry reference), in
+    /// which KEYS and ARGV are set; FCALL passes them as arguments.
+    globals: Option<(c_int, &'a Names)>,
 }
 
 /// Runs `func` for `state.caller`, writing the script's reply to the
@@ -85,80 +82,154 @@ struct Run<'s> {
 pub fn run_script(
     server: &mut Server,
     engine: &ScriptEngine,
-    func: &Function,
+    func: &RegistryKey,
     name: &str,
     command: &[&[u8]],
     numkeys: usize,
     state: RunState,
-) -> mlua::Result<Outcome> {
-    let lua = &engine.lua;
-    let array = |items: &[&[u8]]| -> mlua::Result<mlua::Table> {
-        let t = lua.create_table_with_capacity(items.len(), 0)?;
-        for (i, item) in items.iter().enumerate() {
-            t.raw_set(i + 1, lua.create_string(item)?)?;
-        }
-        Ok(t)
-    };
-    let keys = array(&command[3..3 + numkeys])?;
-    let argv = array(&command[3 + numkeys..])?;
+) -> Outcome {
     let eval = state.eval;
-    let args = if eval {
-        engine.set_keys_argv.call::<()>((keys, argv))?;
-        Variadic::new()
-    } else {
-        Variadic::from_iter([Value::Table(keys), Value::Table(argv)])
+    let input = RunnerInput {
+        func: func.id(),
+        keys: &command[3..3 + numkeys],
+        argv: &command[3 + numkeys..],
+        globals: eval.then(|| (engine.backing.id(), &engine.names)),
     };
     server.in_script = true;
     let busy_check = server.rt.busy_reply_threshold_ms > 0;
+    // The script started with its command.
+    let started = server.call_started;
     let run = RefCell::new(Run { server, state });
-    let started = quanta::Instant::now();
     let busy_command: Vec<Vec<u8>> = if eval || !busy_check {
         Vec::new()
     } else {
         // FUNCTION STATS shows the FCALL that runs a busy function.
         command.iter().map(|a| a.to_vec()).collect()
     };
-    let result: mlua::Result<(bool, Value)> = {
+    let lua = engine.state;
+    // SAFETY: `lua` is the engine's main thread, whose stack mlua leaves
+    // balanced between its calls; the pushes below fit the slots checked
+    // for, no raise can happen outside the protected call, and the stack
+    // is back at `base` when this returns.
+    let base = unsafe { ffi::lua_gettop(lua) };
+    let status = {
         let _current = CurrentRun::enter(&run);
         let mut check = || busy_verdict(&run, name, &busy_command, started);
         let mut check: &mut Check = &mut check;
         let watch = busy_check.then(|| Watch::start(&mut check));
-        let result = engine.runner.call((func.clone(), args));
+        // SAFETY: see `base`; `input` outlives the call.
+        let status = unsafe {
+            // No room on the main stack (which cannot happen between
+            // commands, but is not to be assumed): the run fails.
+            (ffi::lua_checkstack(lua, 4) != 0).then(|| {
+                ffi::lua_rawgeti_(lua, ffi::LUA_REGISTRYINDEX, engine.on_error.id());
+                ffi::lua_rawgeti_(lua, ffi::LUA_REGISTRYINDEX, engine.runner.id());
+                ffi::lua_pushlightuserdata(lua, &input as *const RunnerInput as *mut c_void);
+                ffi::lua_pcall(lua, 1, 1, base + 1)
+            })
+        };
         drop(watch);
-        super::watch::settle(lua);
-        result
+        super::watch::settle(&engine.lua);
+        status
     };
     let Run { server, state } = run.into_inner();
     server.in_script = false;
     server.busy_script = None;
-    let (ok, value) = result?;
-    if ok {
-        let Some(c) = server.clients.get_mut(state.caller) else {
-            return Ok(Outcome::Replied);
+    let result = base + 2;
+    // SAFETY: the call left its result or error at `result`; reading it
+    // raises nothing, and the stack is reset to `base` at the end.
+    let outcome = unsafe {
+        let Some(status) = status else {
+            return Outcome::Failed {
+                text: format!("ERR Error running script {name}, stack overflow").into_bytes(),
+                already_counted: false,
+            };
         };
-        let mut reply = Reply::new(&mut c.out, c.resp);
-        let already_counted = lua_to_reply(&value, &mut reply, state.resp);
-        let errors = reply.error_count();
-        let code = reply.first_error_code().to_vec();
-        if errors > already_counted {
-            server.stats.count_error(&code);
+        if status == 0 {
+            if let Some(c) = server.clients.get_mut(state.caller) {
+                let mut reply = Reply::new(&mut c.out, c.resp);
+                let already_counted =
+                    write_reply(lua, &engine.names, result, &mut reply, state.resp);
+                let errors = reply.error_count();
+                if errors > already_counted {
+                    let code = reply.first_error_code().to_vec();
+                    server.stats.count_error(&code);
+                }
+                // The script's command fails either way (Redis counts a
+                // failed call even for an error it does not count again).
+                server.handler_failed |= errors > 0;
+            }
+            Outcome::Replied
+        } else {
+            error_outcome(lua, &engine.names, result, name)
         }
-        // The script's command fails either way (Redis counts a failed
-        // call even for an error it does not count again).
-        server.handler_failed |= errors > 0;
-        return Ok(Outcome::Replied);
-    }
-    Ok(error_outcome(&value, name))
+    };
+    // SAFETY: drops the handler and the result.
+    unsafe { ffi::lua_settop(lua, base) };
+    outcome
 }
+
+/// The protected part of a run: sets KEYS and ARGV up (EVAL: as globals;
+/// FCALL: as the function's arguments) and calls the function, leaving
+/// its one result.
+///
+/// # Safety
+/// Called by Lua through `lua_pcall` only, with a [`RunnerInput`] as its
+/// light userdata argument.
+unsafe extern "C-unwind" fn runner(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: the argument is the `RunnerInput` `run_script` keeps alive
+    // during the call; a C function has LUA_MINSTACK slots and this uses
+    // at most six; this frame owns nothing, so errors may unwind it.
+    unsafe {
+        let input = &*(ffi::lua_touserdata(state, 1) as *const RunnerInput);
+        ffi::lua_settop(state, 0);
+        ffi::lua_rawgeti_(state, ffi::LUA_REGISTRYINDEX, input.func);
+        push_array(state, input.keys);
+        push_array(state, input.argv);
+        match input.globals {
+            Some((backing, names)) => {
+                ffi::lua_rawgeti_(state, ffi::LUA_REGISTRYINDEX, backing);
+                names.push(state, Name::Keys);
+                ffi::lua_pushvalue(state, 2);
+                ffi::lua_rawset(state, 4);
+                names.push(state, Name::Argv);
+                ffi::lua_pushvalue(state, 3);
+                ffi::lua_rawset(state, 4);
+                ffi::lua_settop(state, 1);
+                ffi::lua_call(state, 0, 1);
+            }
+            None => ffi::lua_call(state, 2, 1),
+        }
+    }
+    1
+}
+
+/// Pushes `items` as an array of strings.
+///
+/// # Safety
+/// As [`runner`], with two free slots.
+unsafe fn push_array(state: *mut ffi::lua_State, items: &[&[u8]]) {
+    // SAFETY: the caller's contract; each string is pushed, then stored.
+    unsafe {
+        ffi::lua_createtable(state, items.len().min(c_int::MAX as usize) as c_int, 0);
+        for (i, item) in items.iter().enumerate() {
+            push_bytes(state, item);
+            ffi::lua_rawseti_(state, -2, (i + 1) as c_int);
+        }
+    }
+}
+
+/// The C function [`runner`], to be anchored by the engine.
+pub(super) const RUNNER: ffi::lua_CFunction = runner;
 
 thread_local! {
     /// The run in progress (a `*const RefCell<Run>`), or null: what the
-    /// interpreter's one bridge function dispatches to.
+    /// `redis.*` functions serve.
     static CURRENT_RUN: Cell<*const c_void> = const { Cell::new(std::ptr::null()) };
 }
 
-/// Makes a run the bridge's target while alive (restoring the previous
-/// one on drop, also when unwinding).
+/// Makes a run the `redis.*` functions' target while alive (restoring the
+/// previous one on drop, also when unwinding).
 struct CurrentRun {
     previous: *const c_void,
 }
@@ -166,6 +237,7 @@ struct CurrentRun {
 impl CurrentRun {
     fn enter(run: &RefCell<Run>) -> CurrentRun {
         let ptr = run as *const RefCell<Run> as *const c_void;
+        super::call::reset();
         CurrentRun {
             previous: CURRENT_RUN.with(|c| c.replace(ptr)),
         }
@@ -174,32 +246,33 @@ impl CurrentRun {
 
 impl Drop for CurrentRun {
     fn drop(&mut self) {
+        super::call::reset();
         CURRENT_RUN.with(|c| c.set(self.previous));
     }
 }
 
-/// Registers the interpreter's bridge once (see `trampoline.rs`): it
-/// serves the run in progress, so a script run creates no Rust callback
-/// of its own.
-pub(crate) fn install_bridge(lua: &Lua) -> mlua::Result<()> {
-    let bridge = lua.create_function(|lua, (op, n, args): (i64, usize, Table)| {
-        let ptr = CURRENT_RUN.with(Cell::get);
-        if ptr.is_null() {
-            let err = error_table(lua, b"the redis API is only usable while a script runs")?;
-            return Ok((Value::Table(err), true));
-        }
-        // SAFETY: CURRENT_RUN is non-null only while the `CurrentRun`
-        // guard of a live `run_script` frame exists, and that frame owns
-        // the `RefCell<Run>` it points to; borrows go through the RefCell.
-        let run = unsafe { &*(ptr as *const RefCell<Run<'static>>) };
-        bridge_op(run, lua, op, bridge_args(n, &args)?)
-    })?;
-    lua.set_named_registry_value(BRIDGE_KEY.to_str().unwrap_or_default(), bridge)
+/// Runs `f` on the run in progress; `None` when no script runs.
+pub(super) fn with_current_run_cell<R>(f: impl FnOnce(&RefCell<Run>) -> R) -> Option<R> {
+    let ptr = CURRENT_RUN.with(Cell::get);
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: CURRENT_RUN is non-null only while the `CurrentRun` guard
+    // of a live `run_script` frame exists, and that frame owns the
+    // `RefCell<Run>` it points to; borrows go through the RefCell.
+    let run = unsafe { &*(ptr as *const RefCell<Run<'static>>) };
+    Some(f(run))
 }
 
-/// The `n` arguments a trampoline packed into `args` (nils included).
-pub(crate) fn bridge_args(n: usize, args: &Table) -> mlua::Result<Vec<Value>> {
-    (1..=n).map(|i| args.raw_get(i)).collect()
+/// Runs `f` on the server and state of the run in progress; `None` when
+/// no script runs (or, which cannot happen, its state is borrowed).
+pub(super) fn with_current_run<R>(f: impl FnOnce(&mut Server, &mut RunState) -> R) -> Option<R> {
+    with_current_run_cell(|run| {
+        let mut r = run.try_borrow_mut().ok()?;
+        let Run { server, state } = &mut *r;
+        Some(f(server, state))
+    })
+    .flatten()
 }
 
 /// The watch hook's check (see `watch.rs`): once the run is over
@@ -210,7 +283,7 @@ fn busy_verdict(
     command: &[Vec<u8>],
     started: quanta::Instant,
 ) -> HookVerdict {
-    // Busy while a bridge call is in progress: not a script slice.
+    // Busy while a `redis.*` call is in progress: not a script slice.
     let Ok(mut r) = run.try_borrow_mut() else {
         return HookVerdict::Continue;
     };
@@ -227,322 +300,59 @@ fn busy_verdict(
 
 /// The error reply for a failed run, as Redis words it: the error table's
 /// message, plus where in the script it happened.
-fn error_outcome(err: &Value, name: &str) -> Outcome {
-    let Value::Table(t) = err else {
-        let msg = match err {
-            Value::String(s) => s.to_string_lossy(),
-            _ => "execution failure".to_string(),
-        };
-        let msg: String = msg.chars().take(100).collect();
-        return Outcome::Failed {
-            text: format!("ERR Error running script {name}, {msg}").into_bytes(),
-            already_counted: false,
-        };
-    };
-    let field = |k: &str| -> Option<Vec<u8>> {
-        match t.raw_get::<Value>(k) {
-            Ok(Value::String(s)) => Some(s.as_bytes().to_vec()),
-            Ok(Value::Number(n)) => Some(format_line(n).into_bytes()),
-            Ok(Value::Integer(n)) => Some(n.to_string().into_bytes()),
-            _ => None,
+///
+/// # Safety
+/// `idx` is the absolute index of the error value in `lua`, the
+/// interpreter `names` belongs to, with two free slots above the top.
+unsafe fn error_outcome(
+    lua: *mut ffi::lua_State,
+    names: &Names,
+    idx: c_int,
+    name: &str,
+) -> Outcome {
+    // SAFETY: the caller's contract; raw reads only, each popped.
+    unsafe {
+        if ffi::lua_type(lua, idx) != ffi::LUA_TTABLE {
+            let msg = match string_at(lua, idx) {
+                Some(s) => String::from_utf8_lossy(s).into_owned(),
+                None => "execution failure".to_string(),
+            };
+            let msg: String = msg.chars().take(100).collect();
+            return Outcome::Failed {
+                text: format!("ERR Error running script {name}, {msg}").into_bytes(),
+                already_counted: false,
+            };
         }
-    };
-    let mut text = field("err").unwrap_or_else(|| b"ERR unknown error".to_vec());
-    if let (Some(source), Some(line)) = (field("source"), field("line")) {
-        text.extend_from_slice(format!(" script: {name}, on ").as_bytes());
-        text.extend_from_slice(&source);
-        text.push(b':');
-        text.extend_from_slice(&line);
-        text.push(b'.');
-    }
-    let already_counted = matches!(
-        t.raw_get::<Value>("ignore_error_stats_update"),
-        Ok(Value::Boolean(true))
-    );
-    Outcome::Failed {
-        text,
-        already_counted,
+        let field = |k: Name| -> Option<Vec<u8>> {
+            names.raw_field(lua, idx, k);
+            let value = match ffi::lua_type(lua, -1) {
+                ffi::LUA_TSTRING => string_at(lua, -1).map(<[u8]>::to_vec),
+                ffi::LUA_TNUMBER => Some(format_line(ffi::lua_tonumber(lua, -1)).into_bytes()),
+                _ => None,
+            };
+            ffi::lua_settop(lua, -2);
+            value
+        };
+        let mut text = field(Name::Err).unwrap_or_else(|| b"ERR unknown error".to_vec());
+        if let (Some(source), Some(line)) = (field(Name::Source), field(Name::Line)) {
+            text.extend_from_slice(format!(" script: {name}, on ").as_bytes());
+            text.extend_from_slice(&source);
+            text.push(b':');
+            text.extend_from_slice(&line);
+            text.push(b'.');
+        }
+        names.raw_field(lua, idx, Name::IgnoreErrorStats);
+        let already_counted =
+            ffi::lua_type(lua, -1) == ffi::LUA_TBOOLEAN && ffi::lua_toboolean(lua, -1) != 0;
+        ffi::lua_settop(lua, -2);
+        Outcome::Failed {
+            text,
+            already_counted,
+        }
     }
 }
 
 /// A line number as Lua prints it (an integer).
 fn format_line(n: f64) -> String {
     format!("{}", n as i64)
-}
-
-/// Dispatches one bridge call. Returns `(value, raise)`: the prelude
-/// raises `value` as an error when `raise` is true.
-fn bridge_op(
-    run: &RefCell<Run>,
-    lua: &Lua,
-    op: i64,
-    args: Vec<Value>,
-) -> mlua::Result<(Value, bool)> {
-    let fail = |msg: &str| -> mlua::Result<(Value, bool)> {
-        Ok((Value::Table(error_table(lua, msg.as_bytes())?), true))
-    };
-    match op {
-        OP_CALL | OP_PCALL => redis_call(run, lua, &args, op == OP_CALL),
-        OP_SETRESP => {
-            if args.len() != 1 {
-                return fail("redis.setresp() requires one argument.");
-            }
-            let resp = lua.coerce_number(args[0].clone())?.unwrap_or(0.0) as i64;
-            if resp != 2 && resp != 3 {
-                return fail("RESP version must be 2 or 3.");
-            }
-            run.borrow_mut().state.resp = resp as u8;
-            Ok((Value::Nil, false))
-        }
-        OP_SET_REPL => {
-            if args.len() != 1 {
-                return fail("redis.set_repl() requires one argument.");
-            }
-            let flags = lua.coerce_number(args[0].clone())?.unwrap_or(0.0) as i64;
-            if flags & !3 != 0 {
-                return fail(
-                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-                );
-            }
-            run.borrow_mut().state.repl_flags = flags as u8;
-            Ok((Value::Nil, false))
-        }
-        OP_LOG => {
-            let r = run.borrow();
-            redis_log(r.server, lua, &args)
-        }
-        OP_ACL_CHECK => {
-            let argv = match lua_args_to_argv(&args) {
-                Ok(a) => a,
-                Err(msg) => return fail(msg),
-            };
-            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-            let r = run.borrow();
-            match r.server.table.resolve(&refs) {
-                // Without ACL users every command is permitted.
-                Resolved::Found(_) => Ok((Value::Boolean(true), false)),
-                _ => fail("Invalid command passed to redis.acl_check_cmd()"),
-            }
-        }
-        OP_SHA1HEX => {
-            if args.len() != 1 {
-                return fail("wrong number of arguments");
-            }
-            let text = match &args[0] {
-                Value::String(s) => s.as_bytes().to_vec(),
-                v @ (Value::Number(_) | Value::Integer(_)) => lua
-                    .coerce_string(v.clone())?
-                    .map(|s| s.as_bytes().to_vec())
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            Ok((Value::String(lua.create_string(sha1_hex(&text))?), false))
-        }
-        _ => fail("unknown redis lib operation"),
-    }
-}
-
-/// The arguments of `redis.call` as command arguments, with Redis's
-/// rules: strings as they are, numbers as integers when they are whole.
-fn lua_args_to_argv(args: &[Value]) -> Result<Vec<Vec<u8>>, &'static str> {
-    if args.is_empty() {
-        return Err("Please specify at least one argument for this redis lib call");
-    }
-    let mut argv = Vec::with_capacity(args.len());
-    for a in args {
-        match a {
-            Value::String(s) => argv.push(s.as_bytes().to_vec()),
-            Value::Integer(n) => argv.push(n.to_string().into_bytes()),
-            Value::Number(n) => argv.push(number_arg(*n)),
-            _ => return Err("Lua redis lib command arguments must be strings or integers"),
-        }
-    }
-    Ok(argv)
-}
-
-/// A Lua number as a command argument: whole numbers in the 64-bit range
-/// print as integers, others in the shortest form that reads back exactly.
-fn number_arg(n: f64) -> Vec<u8> {
-    if n.fract() == 0.0 && (-9.2e18..=9.2e18).contains(&n) {
-        return (n as i64).to_string().into_bytes();
-    }
-    let mut buf = Vec::new();
-    lodestone_protocol::num::push_double(&mut buf, n);
-    buf
-}
-
-/// `redis.call` / `redis.pcall`.
-fn redis_call(
-    run: &RefCell<Run>,
-    lua: &Lua,
-    args: &[Value],
-    raise: bool,
-) -> mlua::Result<(Value, bool)> {
-    let argv = match lua_args_to_argv(args) {
-        Ok(a) => a,
-        Err(msg) => return Ok((Value::Table(error_table(lua, msg.as_bytes())?), raise)),
-    };
-    let (reply, resp) = {
-        let mut r = run.borrow_mut();
-        let Run { server, state } = &mut *r;
-        (server.script_command(state, &argv), state.resp)
-    };
-    match reply {
-        Err(msg) => {
-            let t = error_table(lua, msg.as_bytes())?;
-            t.raw_set("ignore_error_stats_update", true)?;
-            Ok((Value::Table(t), raise))
-        }
-        Ok(bytes) => {
-            let value = match frame::parse(&bytes) {
-                Ok(Some((f, _))) => frame_to_lua(lua, f, resp)?,
-                _ => Value::Boolean(false),
-            };
-            let is_error = bytes.first() == Some(&b'-');
-            Ok((value, raise && is_error))
-        }
-    }
-}
-
-/// `redis.log(level, message, ...)`, logging through `server`.
-pub(crate) fn redis_log(server: &Server, lua: &Lua, args: &[Value]) -> mlua::Result<(Value, bool)> {
-    let fail = |msg: &str| -> mlua::Result<(Value, bool)> {
-        Ok((Value::Table(error_table(lua, msg.as_bytes())?), true))
-    };
-    if args.len() < 2 {
-        return fail("redis.log() requires two arguments or more.");
-    }
-    let Some(level) = lua.coerce_number(args[0].clone())? else {
-        return fail("First argument must be a number (log level).");
-    };
-    let level = match level as i64 {
-        0 => Level::Debug,
-        1 => Level::Verbose,
-        2 => Level::Notice,
-        3 => Level::Warning,
-        _ => return fail("Invalid debug level."),
-    };
-    let mut text = Vec::new();
-    for (i, a) in args[1..].iter().enumerate() {
-        if let Some(s) = lua.coerce_string(a.clone())? {
-            if i > 0 {
-                text.push(b' ');
-            }
-            text.extend_from_slice(&s.as_bytes());
-        }
-    }
-    server.log(level, &String::from_utf8_lossy(&text));
-    Ok((Value::Nil, false))
-}
-
-impl Server {
-    /// Runs one command for a script (Redis's `scriptCall`): the checks a
-    /// script's command gets, then [`Server::call`] on the caller with the
-    /// script's database and protocol. Returns the reply bytes, or the
-    /// message of a refusal (counted as the command's rejected call).
-    pub fn script_command(
-        &mut self,
-        state: &mut RunState,
-        argv: &[Vec<u8>],
-    ) -> Result<Vec<u8>, String> {
-        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        let id = match self.table.resolve(&refs) {
-            Resolved::Found(cmd) => cmd.id,
-            _ => return self.script_refusal(None, "Unknown Redis command called from script"),
-        };
-        let cmd = self.table.get(id);
-        if !cmd.arity_ok(refs.len()) || cmd.handler.is_none() {
-            return self.script_refusal(
-                Some(id),
-                "Wrong number of args calling Redis command from script",
-            );
-        }
-        let flags = cmd.flags;
-        if flags & cmdflags::NOSCRIPT != 0 && !self.script_disable_deny_script {
-            return self.script_refusal(Some(id), "This Redis command is not allowed from script");
-        }
-        if state.read_only && flags & (cmdflags::WRITE | cmdflags::MAY_REPLICATE) != 0 {
-            return self.script_refusal(
-                Some(id),
-                "Write commands are not allowed from read-only scripts.",
-            );
-        }
-        // Persistence failing: a write is refused unless the script already
-        // wrote (it cannot be stopped half-way).
-        if flags & cmdflags::WRITE != 0 && !state.write_dirty {
-            if let Some(cause) = self.disk_error() {
-                let text = cause.command_error().message();
-                return self.script_refusal(Some(id), &format!("-{text}"));
-            }
-        }
-        // Over `maxmemory` when the script started: a command that may
-        // grow memory is refused, unless the script already wrote (it
-        // cannot be stopped half-way) or declared `allow-oom`.
-        if flags & cmdflags::DENYOOM != 0
-            && !state.allow_oom
-            && !state.write_dirty
-            && self.rt.maxmemory > 0
-            && self.pre_command_oom
-        {
-            return self.script_refusal(
-                Some(id),
-                "-OOM command not allowed when used memory > 'maxmemory'.",
-            );
-        }
-        if flags & cmdflags::WRITE != 0 {
-            state.write_dirty = true;
-        }
-        let Some(c) = self.clients.get_mut(state.caller) else {
-            return Err("the calling client is gone".into());
-        };
-        let saved_out = std::mem::take(&mut c.out);
-        let saved_sent = std::mem::replace(&mut c.out_sent, 0);
-        let saved_pushes = std::mem::take(&mut c.set_aside_pushes);
-        let saved_db = std::mem::replace(&mut c.db, state.db);
-        let saved_resp = std::mem::replace(&mut c.resp, state.resp);
-        c.script_saved_resp = Some(saved_resp);
-        let saved_mode = std::mem::replace(&mut c.reply_mode, ReplyMode::On);
-        let saved_last = c.last_cmd;
-        let saved_targets = std::mem::replace(&mut self.effect_targets, state.repl_flags);
-        self.call(state.caller, id, &refs);
-        self.effect_targets = saved_targets;
-        let Some(c) = self.clients.get_mut(state.caller) else {
-            return Err("the calling client is gone".into());
-        };
-        let reply = std::mem::replace(&mut c.out, saved_out);
-        c.out_sent = saved_sent;
-        let script_pushes = std::mem::replace(&mut c.set_aside_pushes, saved_pushes);
-        c.set_aside_pushes.extend_from_slice(&script_pushes);
-        state.db = std::mem::replace(&mut c.db, saved_db);
-        c.resp = saved_resp;
-        c.script_saved_resp = None;
-        c.reply_mode = saved_mode;
-        c.last_cmd = saved_last;
-        Ok(reply)
-    }
-
-    /// Counts a command a script was refused and returns the refusal. A
-    /// message starting with `-CODE ` carries its own error code (counted
-    /// under it); others are `ERR`.
-    fn script_refusal(&mut self, id: Option<usize>, msg: &str) -> Result<Vec<u8>, String> {
-        if let Some(id) = id {
-            self.cmd_stats[id].rejected_calls += 1;
-        }
-        let code = msg
-            .strip_prefix('-')
-            .and_then(|m| m.split(' ').next())
-            .unwrap_or("ERR");
-        self.stats.count_error(code.as_bytes());
-        Err(msg.to_string())
-    }
-
-    /// Whether a script with these flags may not start because memory was
-    /// over `maxmemory` when its command started (Redis's check in
-    /// `scriptPrepareForRun`; scripts without a shebang are checked per
-    /// command instead).
-    pub fn script_refused_for_memory(&self, flags: &super::shebang::ScriptFlags) -> bool {
-        !(flags.compat || flags.allow_oom || flags.no_writes)
-            && self.rt.maxmemory > 0
-            && self.pre_command_oom
-    }
 }

@@ -1,4 +1,6 @@
-//! The `redis.*` functions that can raise errors, as C functions.
+//! The `redis.*` functions other than `call` and `pcall` (which are C
+//! functions of their own, in `call.rs`) that can raise errors, as C
+//! functions.
 //!
 //! Redis's `redis.call` is a C function, and that shows in error reports:
 //! a C function is never tail-called, so in `return redis.call(...)` the
@@ -15,10 +17,8 @@ use std::os::raw::c_int;
 pub const BRIDGE_KEY: &std::ffi::CStr = c"lodestone.bridge";
 
 /// The trampolines by `redis.*` name; the numbers are the bridge's
-/// operations (see `run.rs`).
+/// operations (see `bridge.rs`).
 pub const FUNCTIONS: &[(&str, ffi::lua_CFunction)] = &[
-    ("call", trampoline::<1>),
-    ("pcall", trampoline::<2>),
     ("setresp", trampoline::<3>),
     ("set_repl", trampoline::<4>),
     ("log", trampoline::<5>),

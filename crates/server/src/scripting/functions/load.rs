@@ -4,12 +4,12 @@
 
 use super::metadata::{self, valid_name};
 use super::{FunctionInfo, Library};
-use crate::scripting::run::{bridge_args, redis_log, OP_LOG};
+use crate::scripting::bridge::{bridge_args, redis_log, OP_LOG};
 use crate::scripting::shebang::ScriptFlags;
 use crate::scripting::trampoline::BRIDGE_KEY;
 use crate::scripting::{error_table, ScriptEngine};
 use crate::server::Server;
-use mlua::{Function, Table, Value};
+use mlua::{Table, Value};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -87,7 +87,12 @@ pub fn compile(
         let key = BRIDGE_KEY.to_str().unwrap_or_default();
         let runs_bridge: Value = lua.named_registry_value(key)?;
         lua.set_named_registry_value(key, bridge)?;
-        let result = engine.load_library.call(body);
+        let result = match &engine.load_library {
+            Some(load_library) => load_library.call(body),
+            None => Err(mlua::Error::runtime(
+                "this interpreter does not load libraries",
+            )),
+        };
         lua.set_named_registry_value(key, runs_bridge)?;
         result
     });
@@ -103,7 +108,7 @@ pub fn compile(
     };
     let mut functions = Vec::new();
     for reg in regs.sequence_values::<Table>() {
-        functions.push(Rc::new(registration(reg.map_err(|e| e.to_string())?)?));
+        functions.push(Rc::new(registration(lua, reg.map_err(|e| e.to_string())?)?));
     }
     if functions.is_empty() {
         return Err("No functions registered".into());
@@ -116,7 +121,7 @@ pub fn compile(
 }
 
 /// One registration table from the prelude as a [`FunctionInfo`].
-fn registration(reg: Table) -> Result<FunctionInfo, String> {
+fn registration(lua: &mlua::Lua, reg: Table) -> Result<FunctionInfo, String> {
     let get = |k: &str| reg.raw_get::<Value>(k).map_err(|e| e.to_string());
     let name = match get("name")? {
         Value::String(s) => s.to_string_lossy(),
@@ -137,7 +142,7 @@ fn registration(reg: Table) -> Result<FunctionInfo, String> {
         name,
         description,
         flags,
-        func: Function::clone(&func),
+        func: lua.create_registry_value(func).map_err(|e| e.to_string())?,
     })
 }
 

@@ -25,8 +25,9 @@ pub struct FunctionInfo {
     pub description: Option<Vec<u8>>,
     /// Flags given to `redis.register_function`.
     pub flags: ScriptFlags,
-    /// The Lua callback, in the functions interpreter.
-    pub func: mlua::Function,
+    /// The Lua callback, in the functions interpreter (referenced from its
+    /// registry, so a run pushes it with one registry read).
+    pub func: mlua::RegistryKey,
 }
 
 /// A loaded library.
@@ -213,7 +214,6 @@ mod tests {
     use super::*;
 
     fn lib(lua: &mlua::Lua, name: &str, functions: &[&str]) -> Library {
-        let func: mlua::Function = lua.load("return 1").into_function().unwrap();
         Library {
             name: name.into(),
             code: b"#!lua name=x\n".to_vec(),
@@ -224,7 +224,7 @@ mod tests {
                         name: (*f).into(),
                         description: None,
                         flags: ScriptFlags::default(),
-                        func: func.clone(),
+                        func: lua.create_registry_value(1).unwrap(),
                     })
                 })
                 .collect(),
