@@ -41,19 +41,35 @@ pub fn compress(input: &[u8]) -> Option<Vec<u8>> {
 /// fit. Redis passes `len - 4` for RDB strings and `len` for quicklist
 /// nodes; the same limit here gives the same "compressed or not" decision.
 pub fn compress_bounded(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    compress_into(input, max_out, &mut out).then_some(out)
+}
+
+/// [`compress_bounded`], appending the result to `out` (which the caller
+/// reuses, so compressing many values allocates nothing); false, with
+/// `out` as it was, when it does not fit.
+pub fn compress_into(input: &[u8], max_out: usize, out: &mut Vec<u8>) -> bool {
     // Inputs too large for u32 position tags are left uncompressed;
     // Redis strings stop at 512 MB and listpacks at 1 GB.
-    let len = u32::try_from(input.len())
+    let Some(len) = u32::try_from(input.len())
         .ok()
-        .filter(|&l| l < u32::MAX - 1)?;
+        .filter(|&l| l < u32::MAX - 1)
+    else {
+        return false;
+    };
     if len == 0 || max_out == 0 {
-        return None;
+        return false;
     }
-    TABLE.with(|table| {
+    let start = out.len();
+    let fits = TABLE.with(|table| {
         let mut table = table.borrow_mut();
         let base = table.begin(len);
-        compress_with(input, max_out, &mut table.slots, base)
-    })
+        compress_with(input, max_out, &mut table.slots, base, out)
+    });
+    if !fits {
+        out.truncate(start);
+    }
+    fits
 }
 
 /// Decompresses `input`, which must expand to exactly `expected_len`
@@ -141,9 +157,18 @@ fn slot_of(h: u32) -> usize {
     ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
-fn compress_with(input: &[u8], max_out: usize, slots: &mut [u32], base: u32) -> Option<Vec<u8>> {
+/// Appends `input` compressed to `out`; false when it would exceed
+/// `max_out` bytes (what it appended is then the caller's to drop).
+fn compress_with(
+    input: &[u8],
+    max_out: usize,
+    slots: &mut [u32],
+    base: u32,
+    out: &mut Vec<u8>,
+) -> bool {
     let n = input.len();
-    let mut out: Vec<u8> = Vec::with_capacity(max_out.min(n + n / 16 + 4));
+    let start = out.len();
+    out.reserve(max_out.min(n + n / 16 + 4));
     // `out` always ends with the placeholder control byte of the literal
     // run being collected; `lit` counts the literals after it.
     out.push(0);
@@ -164,14 +189,14 @@ fn compress_with(input: &[u8], max_out: usize, slots: &mut [u32], base: u32) -> 
         let matched = candidate
             .filter(|&r| ip - r - 1 < MAX_OFF && r > 0 && input[r..r + 3] == input[ip..ip + 3]);
         let Some(r) = matched else {
-            if out.len() >= max_out {
-                return None;
+            if out.len() - start >= max_out {
+                return false;
             }
             lit += 1;
             out.push(input[ip]);
             ip += 1;
             if lit == MAX_LIT {
-                close_run(&mut out, lit);
+                close_run(out, lit);
                 lit = 0;
             }
             continue;
@@ -184,8 +209,9 @@ fn compress_with(input: &[u8], max_out: usize, slots: &mut [u32], base: u32) -> 
             len += 1;
         }
         // The same conservative room check liblzf makes before a token.
-        if out.len() + 4 >= max_out && out.len() - usize::from(lit == 0) + 4 >= max_out {
-            return None;
+        let written = out.len() - start;
+        if written + 4 >= max_out && written - usize::from(lit == 0) + 4 >= max_out {
+            return false;
         }
         if lit > 0 {
             let at = out.len() - lit - 1;
@@ -216,15 +242,15 @@ fn compress_with(input: &[u8], max_out: usize, slots: &mut [u32], base: u32) -> 
         }
     }
 
-    if out.len() + 3 > max_out {
-        return None;
+    if out.len() - start + 3 > max_out {
+        return false;
     }
     while ip < n {
         lit += 1;
         out.push(input[ip]);
         ip += 1;
         if lit == MAX_LIT {
-            close_run(&mut out, lit);
+            close_run(out, lit);
             lit = 0;
         }
     }
@@ -234,7 +260,7 @@ fn compress_with(input: &[u8], max_out: usize, slots: &mut [u32], base: u32) -> 
     } else {
         out.pop();
     }
-    Some(out)
+    true
 }
 
 /// Ends a full literal run and starts the next one's placeholder.
@@ -315,6 +341,22 @@ mod tests {
         }
         assert_eq!(compress_bounded(&data, full.len() - 1), None);
         assert_eq!(compress_bounded(&data, 1), None);
+    }
+
+    #[test]
+    fn compress_into_appends_or_leaves_the_buffer_alone() {
+        let data = b"0123456789".repeat(50);
+        let full = compress(&data).unwrap();
+        let mut out = b"head".to_vec();
+        assert!(compress_into(&data, full.len() + 4, &mut out));
+        assert_eq!(&out[..4], b"head");
+        assert_eq!(&out[4..], &full[..]);
+        // Too small a limit, counted from where it appends.
+        let mut out = vec![7u8; 1000];
+        assert!(!compress_into(&data, full.len() - 1, &mut out));
+        assert_eq!(out, vec![7u8; 1000]);
+        assert!(!compress_into(b"abcdefghijklmnopqrstuvwxyz", 20, &mut out));
+        assert_eq!(out.len(), 1000);
     }
 
     #[test]

@@ -89,8 +89,8 @@ impl Server {
     /// The base's bytes: an RDB snapshot or the commands of the data set.
     fn write_base_content(&self, w: &mut impl Write) -> io::Result<()> {
         if self.aof.cfg.rdb_preamble {
-            let bytes = crate::persistence::save::snapshot_with(self, true, &mut |_, _| {});
-            return w.write_all(&bytes);
+            crate::persistence::save::write_snapshot(self, w, true, &mut |_| {})?;
+            return Ok(());
         }
         let timestamp = self
             .aof

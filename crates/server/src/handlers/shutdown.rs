@@ -97,7 +97,7 @@ impl Server {
         }
         if wants_save {
             self.log_notice("Saving the final RDB snapshot before exiting.");
-            if self.save_now().is_err() && !f.force {
+            if self.save_for_shutdown().is_err() && !f.force {
                 self.log_warning("Error trying to save the DB, can't exit.");
                 return false;
             }

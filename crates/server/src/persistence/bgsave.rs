@@ -132,26 +132,45 @@ impl Server {
         Ok(())
     }
 
-    /// The BGSAVE child's work: the snapshot, reporting progress to the
-    /// parent, then the file. Returns the exit status.
+    /// The BGSAVE child's work: the snapshot streamed to the file,
+    /// reporting progress to the parent. Returns the exit status.
     fn save_in_child(&self, name: &str, mut sender: Option<child_info::Sender>) -> i32 {
-        let mut keys = 0;
-        let bytes = save::snapshot_reporting(self, &mut |n, own| {
-            keys = n;
-            if let Some(line) = sender.as_mut().and_then(|s| s.keys_written(n, own)) {
+        let pid = std::process::id();
+        let written = self.write_rdb_file(name, pid, false, &mut |n| {
+            if let Some(line) = sender.as_mut().and_then(|s| s.keys_written(n)) {
                 self.log_verbose(&line);
             }
         });
-        if let Err(e) = file::write_atomically(name, &bytes, std::process::id()) {
-            self.log_warning(&file::temp_failure(std::process::id(), &e));
-            return 1;
-        }
+        let keys = match written {
+            Ok(w) => w.keys,
+            Err(e) => {
+                self.log_warning(&e.log_line(name, pid));
+                return 1;
+            }
+        };
         self.log_notice("DB saved on disk");
         if let Some(s) = sender.as_mut() {
-            let line = s.finish(child_info::KIND_RDB_DONE, keys, bytes.len());
+            let line = s.finish(child_info::KIND_RDB_DONE, keys);
             self.log_notice(&line);
         }
         0
+    }
+
+    /// Streams the snapshot to `name` (through the temporary file of
+    /// process `pid`), as the configuration asks; `keep_cache` leaves the
+    /// file in the page cache (a shutdown save).
+    fn write_rdb_file(
+        &self,
+        name: &str,
+        pid: u32,
+        keep_cache: bool,
+        on_key: &mut dyn FnMut(u64),
+    ) -> Result<save::Written, file::SaveError> {
+        let opts = file::FileOptions {
+            incremental_fsync: self.config.bool("rdb-save-incremental-fsync"),
+            keep_cache,
+        };
+        file::write_atomically(name, pid, opts, |f| save::write_snapshot(self, f, false, on_key))
     }
 
     /// Applies the child's reports (Redis's `updateChildInfo`).
@@ -245,15 +264,26 @@ impl Server {
         }
     }
 
-    /// Saves in the foreground (SAVE, DEBUG RELOAD, shutdown). Errors are
-    /// the I/O error, for the log.
+    /// Saves in the foreground (SAVE, DEBUG RELOAD, FLUSHALL), dropping
+    /// the file from the page cache as Redis does. Errors are the log
+    /// line.
     pub fn save_now(&mut self) -> Result<(), String> {
+        self.save_in_foreground(false)
+    }
+
+    /// The save before a shutdown: the file stays in the page cache,
+    /// since the server is likely to be restarted on it.
+    pub fn save_for_shutdown(&mut self) -> Result<(), String> {
+        self.save_in_foreground(true)
+    }
+
+    fn save_in_foreground(&mut self, keep_cache: bool) -> Result<(), String> {
         self.rdb.saves += 1;
-        let bytes = save::snapshot(self);
         let name = self.config.str("dbfilename");
         self.rdb.last_attempt_unix = self.now_ms / 1000;
-        match file::write_atomically(&name, &bytes, std::process::id()) {
-            Ok(()) => {
+        let pid = std::process::id();
+        match self.write_rdb_file(&name, pid, keep_cache, &mut |_| {}) {
+            Ok(_) => {
                 self.log_notice("DB saved on disk");
                 // A good save ends a MISCONF state, as in Redis.
                 self.rdb.last_bgsave_ok = true;
@@ -262,7 +292,7 @@ impl Server {
                 Ok(())
             }
             Err(e) => {
-                let msg = file::temp_failure(std::process::id(), &e);
+                let msg = e.log_line(&name, pid);
                 self.log_warning(&msg);
                 Err(msg)
             }

@@ -3,10 +3,12 @@
 //! RDB files, `DUMP`/`RESTORE` payloads and `FUNCTION DUMP`/`RESTORE`
 //! payloads all write values as RDB length-prefixed strings and guard them
 //! with Redis's CRC-64. This module holds those primitives, free of I/O:
-//! writers append to a `Vec<u8>`, the [`Reader`] walks a byte slice and
-//! refuses anything malformed instead of panicking or allocating what a
-//! hostile length claims.
+//! writers append to an [`RdbOut`] (a `Vec<u8>`, or the bounded buffer of
+//! `chunked`, which hands full chunks to a sink), the [`Reader`] walks a
+//! byte slice and refuses anything malformed instead of panicking or
+//! allocating what a hostile length claims.
 
+pub mod chunked;
 mod crc64;
 mod payload;
 mod reader;
@@ -14,11 +16,11 @@ pub mod snapshot;
 pub mod value;
 mod writer;
 
-pub use crc64::crc64;
+pub use crc64::{crc64, crc64_update};
 pub use payload::{seal_payload, verify_payload};
 pub use reader::{RdbError, Reader};
 pub use value::{decode_value, encode_value};
-pub use writer::{write_len, write_lzf_blob, write_string};
+pub use writer::{write_int_string, write_len, write_lzf_blob, write_string, RdbOut};
 
 /// The RDB version Redis 7.2 writes (and the newest this code reads).
 pub const RDB_VERSION: u16 = 11;

@@ -4,12 +4,21 @@
 //! hint, type, name and value), then EOF and the CRC-64 of everything
 //! before it (zero when checksums are off).
 //!
-//! Values are encoded and decoded by the value codec, which this layer
-//! receives as closures; it only frames them. No I/O: the writer builds
-//! bytes, the reader walks a byte slice.
+//! The writer streams: it encodes into a bounded buffer
+//! ([`ChunkedOut`]) that hands its bytes to the caller's sink as it
+//! fills, summing the CRC-64 on the way, so a snapshot of any size costs
+//! the buffer's memory. Values go straight from their stored form into
+//! that buffer (`value::encode_body`). No I/O: the sink is a closure, and
+//! [`SnapshotWriter::in_memory`] collects the file in a `Vec` for the
+//! callers that need its bytes. The reader walks a byte slice.
 
-use super::{crc64, write_len, write_string, RdbError, Reader, OPCODE_FUNCTION2, RDB_VERSION};
+use super::chunked::{ChunkSink, ChunkedOut, DEFAULT_CHUNK};
+use super::value::{encode_body, value_type};
+use super::{
+    crc64, write_len, write_string, RdbError, RdbOut, Reader, OPCODE_FUNCTION2, RDB_VERSION,
+};
 pub use crate::keyspace::KeyMeta;
+use crate::value::Value;
 
 /// Opcodes of the file framing.
 const OPCODE_MODULE_AUX: u8 = 247;
@@ -25,23 +34,38 @@ const OPCODE_EOF: u8 = 255;
 /// Oldest RDB version this reader accepts.
 const OLDEST_VERSION: u16 = 1;
 
-/// Builds an RDB file.
-pub struct SnapshotWriter {
-    out: Vec<u8>,
+/// Writes an RDB file to `sink`, which receives the file's bytes in
+/// order, in chunks of any size. The sink's first error stops
+/// the output ([`SnapshotWriter::failed`] turns true, so the caller can
+/// stop early) and is returned by [`SnapshotWriter::finish`].
+pub struct SnapshotWriter<S: ChunkSink> {
+    out: ChunkedOut<S>,
     compress: bool,
+    checksum: bool,
 }
 
-impl SnapshotWriter {
-    /// A file with the magic and version written; `compress` is
-    /// `rdbcompression`.
-    pub fn new(compress: bool) -> SnapshotWriter {
-        let mut out = Vec::with_capacity(4096);
-        out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
-        SnapshotWriter { out, compress }
+impl<S: ChunkSink> SnapshotWriter<S> {
+    /// A file with the magic and version written, buffered
+    /// [`DEFAULT_CHUNK`] bytes at a time; `compress` is `rdbcompression`,
+    /// `checksum` is `rdbchecksum` (off: the CRC-64 is not computed and
+    /// zero is stored, as Redis does).
+    pub fn new(sink: S, compress: bool, checksum: bool) -> Self {
+        Self::with_chunk(sink, DEFAULT_CHUNK, compress, checksum)
+    }
+
+    /// [`SnapshotWriter::new`] with a buffer of `chunk` bytes.
+    pub fn with_chunk(sink: S, chunk: usize, compress: bool, checksum: bool) -> Self {
+        let mut out = ChunkedOut::new(chunk, checksum, sink);
+        out.put(format!("REDIS{RDB_VERSION:04}").as_bytes());
+        SnapshotWriter {
+            out,
+            compress,
+            checksum,
+        }
     }
 
     /// Bytes written so far.
-    pub fn len(&self) -> usize {
+    pub fn len(&self) -> u64 {
         self.out.len()
     }
 
@@ -50,57 +74,80 @@ impl SnapshotWriter {
         self.out.is_empty()
     }
 
+    /// Whether the sink failed: what is written now is dropped, and
+    /// [`SnapshotWriter::finish`] returns the error.
+    pub fn failed(&self) -> bool {
+        self.out.failed()
+    }
+
     /// An auxiliary field (`redis-ver`, `ctime`, ...).
     pub fn aux(&mut self, name: &str, value: &[u8]) {
-        self.out.push(OPCODE_AUX);
+        self.out.put_byte(OPCODE_AUX);
         write_string(&mut self.out, name.as_bytes(), self.compress);
         write_string(&mut self.out, value, self.compress);
     }
 
     /// A function library's code.
     pub fn function(&mut self, code: &[u8]) {
-        self.out.push(OPCODE_FUNCTION2);
+        self.out.put_byte(OPCODE_FUNCTION2);
         write_string(&mut self.out, code, self.compress);
     }
 
     /// Starts database `db` holding `keys` keys, `expires` of them with a
     /// TTL (the sizes are hints for the loader).
     pub fn select_db(&mut self, db: usize, keys: usize, expires: usize) {
-        self.out.push(OPCODE_SELECTDB);
+        self.out.put_byte(OPCODE_SELECTDB);
         write_len(&mut self.out, db as u64);
-        self.out.push(OPCODE_RESIZEDB);
+        self.out.put_byte(OPCODE_RESIZEDB);
         write_len(&mut self.out, keys as u64);
         write_len(&mut self.out, expires as u64);
     }
 
-    /// One key. `encoded` is the value as the codec writes it for DUMP:
-    /// its type byte, then its body; the key goes between the two.
-    pub fn key(&mut self, key: &[u8], meta: KeyMeta, encoded: &[u8]) {
-        let Some((&kind, body)) = encoded.split_first() else {
-            return;
-        };
+    /// One key: its metadata opcodes, the value's type, the key, then the
+    /// value's body, encoded from `value` as stored.
+    pub fn key(&mut self, key: &[u8], meta: KeyMeta, value: &Value) {
         if let Some(ms) = meta.expire_ms {
-            self.out.push(OPCODE_EXPIRETIME_MS);
-            self.out.extend_from_slice(&ms.to_le_bytes());
+            let mut b = [OPCODE_EXPIRETIME_MS; 9];
+            b[1..].copy_from_slice(&ms.to_le_bytes());
+            self.out.put(&b);
         }
         if let Some(idle) = meta.idle_secs {
-            self.out.push(OPCODE_IDLE);
+            self.out.put_byte(OPCODE_IDLE);
             write_len(&mut self.out, idle);
         }
         if let Some(freq) = meta.freq {
-            self.out.extend_from_slice(&[OPCODE_FREQ, freq]);
+            self.out.put(&[OPCODE_FREQ, freq]);
         }
-        self.out.push(kind);
+        self.out.put_byte(value_type(value));
         write_string(&mut self.out, key, self.compress);
-        self.out.extend_from_slice(body);
+        encode_body(value, &mut self.out, self.compress);
     }
 
-    /// Ends the file: EOF and the checksum (`rdbchecksum`; zero when off).
-    pub fn finish(mut self, checksum: bool) -> Vec<u8> {
-        self.out.push(OPCODE_EOF);
-        let crc = if checksum { crc64(&self.out) } else { 0 };
-        self.out.extend_from_slice(&crc.to_le_bytes());
-        self.out
+    /// Ends the file (EOF, then the checksum), hands the last bytes to the
+    /// sink and returns it, or the sink's first error.
+    pub fn finish(mut self) -> Result<S, S::Error> {
+        self.out.put_byte(OPCODE_EOF);
+        let crc = if self.checksum { self.out.flush() } else { 0 };
+        self.out.put(&crc.to_le_bytes());
+        self.out.finish()
+    }
+}
+
+impl SnapshotWriter<Vec<u8>> {
+    /// A writer that collects the file in memory, for the callers that
+    /// need the bytes themselves (a full resynchronization sends them
+    /// after their length); streaming to a sink is the better choice
+    /// everywhere else.
+    pub fn in_memory(compress: bool, checksum: bool) -> Self {
+        SnapshotWriter::new(Vec::new(), compress, checksum)
+    }
+
+    /// Ends the in-memory file and returns its bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self.finish() {
+            Ok(bytes) => bytes,
+            Err(never) => match never {},
+        }
     }
 }
 
@@ -272,16 +319,15 @@ impl<'a> SnapshotReader<'a> {
 mod tests {
     use super::*;
 
-    /// A string value as the codec encodes it: type 0 and an RDB string.
-    fn string_value(s: &[u8]) -> Vec<u8> {
-        let mut v = vec![0u8];
-        write_string(&mut v, s, true);
-        v
+    use crate::hash::{Hash, HashLimits};
+
+    fn string_value(s: &[u8]) -> Value {
+        Value::string(s)
     }
 
     #[test]
     fn round_trip() {
-        let mut w = SnapshotWriter::new(true);
+        let mut w = SnapshotWriter::in_memory(true, true);
         w.aux("redis-ver", b"7.2.6");
         w.aux("ctime", b"1700000000");
         w.function(b"#!lua name=lib\nredis.register_function('f', function() end)");
@@ -293,7 +339,7 @@ mod tests {
         };
         w.key(b"k1", meta, &string_value(b"hello"));
         w.key(b"12", KeyMeta::default(), &string_value(b"world"));
-        let bytes = w.finish(true);
+        let bytes = w.into_bytes();
         assert_eq!(&bytes[..9], b"REDIS0011");
 
         let mut r = SnapshotReader::open(&bytes).unwrap();
@@ -338,10 +384,10 @@ mod tests {
 
     #[test]
     fn checksums_are_read_after_eof() {
-        let mut w = SnapshotWriter::new(false);
+        let mut w = SnapshotWriter::in_memory(false, true);
         w.select_db(0, 1, 0);
         w.key(b"k", KeyMeta::default(), &string_value(b"v"));
-        let mut bytes = w.finish(true);
+        let mut bytes = w.into_bytes();
         let (stored, computed) = checksum_of(&bytes).unwrap();
         assert_eq!(stored, computed);
         let n = bytes.len();
@@ -349,8 +395,8 @@ mod tests {
         let (stored, computed) = checksum_of(&bytes).unwrap();
         assert_ne!(stored, computed);
         // Checksums off: zero is stored.
-        let w = SnapshotWriter::new(false);
-        assert_eq!(checksum_of(&w.finish(false)).unwrap().0, 0);
+        let w = SnapshotWriter::in_memory(false, false);
+        assert_eq!(checksum_of(&w.into_bytes()).unwrap().0, 0);
         // Version 4 files have none.
         assert_eq!(checksum_of(b"REDIS0004\xff"), None);
     }
@@ -368,8 +414,8 @@ mod tests {
         let mut r = SnapshotReader::open(b"REDIS0011\x08\x01k").unwrap();
         assert_eq!(r.next_item(), Err(SnapshotError::UnknownType(10, 8)));
         // A cut file reads until the cut.
-        let w = SnapshotWriter::new(false);
-        let bytes = w.finish(false);
+        let w = SnapshotWriter::in_memory(false, false);
+        let bytes = w.into_bytes();
         let mut r = SnapshotReader::open(&bytes[..10]).unwrap();
         assert_eq!(r.next_item().unwrap(), Item::Eof);
         assert!(matches!(
@@ -378,5 +424,81 @@ mod tests {
         ));
         let mut r = SnapshotReader::open(&bytes[..9]).unwrap();
         assert!(matches!(r.next_item(), Err(SnapshotError::Corrupt(9, _))));
+    }
+
+    /// Writes a file with strings (short, integer, compressible, longer
+    /// than any buffer below) and a hash through `sink`.
+    fn sample<S: ChunkSink>(sink: S, chunk: usize) -> Result<S, S::Error> {
+        let mut w = SnapshotWriter::with_chunk(sink, chunk, true, true);
+        w.aux("redis-ver", b"7.2.6");
+        w.select_db(0, 5, 1);
+        let mut hash = Hash::new();
+        for i in 0..50 {
+            hash.set(format!("f{i}").as_bytes(), b"v", HashLimits::default());
+        }
+        let big: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let meta = KeyMeta {
+            expire_ms: Some(1_900_000_000_000),
+            ..KeyMeta::default()
+        };
+        w.key(b"a", meta, &string_value(b"x"));
+        w.key(b"n", KeyMeta::default(), &Value::Int(-123_456_789_012));
+        w.key(b"z", KeyMeta::default(), &string_value(&[b'z'; 5000]));
+        w.key(b"big", KeyMeta::default(), &string_value(&big));
+        w.key(b"h", KeyMeta::default(), &Value::Hash(hash));
+        w.finish()
+    }
+
+    #[test]
+    fn streamed_files_are_the_same_whatever_the_chunk_size() {
+        let whole = sample(Vec::new(), 1 << 20).unwrap();
+        let (stored, computed) = checksum_of(&whole).unwrap();
+        assert_eq!(stored, computed);
+        assert_eq!(stored, crate::rdb::crc64(&whole[..whole.len() - 8]));
+        for chunk in [1, 2, 5, 9, 64, 333, 4096, DEFAULT_CHUNK] {
+            let mut chunks = Chunks::default();
+            chunks = sample(chunks, chunk).unwrap();
+            assert_eq!(chunks.bytes, whole, "chunk {chunk}");
+            assert!(chunks.count > 1);
+        }
+    }
+
+    #[test]
+    fn a_failing_sink_fails_the_file() {
+        let mut w = SnapshotWriter::with_chunk(Chunks::failing(), 4, false, true);
+        w.select_db(0, 1, 0);
+        assert!(w.failed());
+        w.key(b"k", KeyMeta::default(), &string_value(&[7; 100]));
+        assert_eq!(w.finish().err(), Some(()));
+    }
+
+    /// A sink that counts its chunks (and can refuse them).
+    #[derive(Default)]
+    struct Chunks {
+        bytes: Vec<u8>,
+        count: usize,
+        fail: bool,
+    }
+
+    impl Chunks {
+        fn failing() -> Chunks {
+            Chunks {
+                fail: true,
+                ..Chunks::default()
+            }
+        }
+    }
+
+    impl ChunkSink for Chunks {
+        type Error = ();
+
+        fn write_chunk(&mut self, chunk: &[u8]) -> Result<(), ()> {
+            if self.fail {
+                return Err(());
+            }
+            self.bytes.extend_from_slice(chunk);
+            self.count += 1;
+            Ok(())
+        }
     }
 }

@@ -1,7 +1,12 @@
 //! Writing RDB lengths and strings, choosing the encodings Redis chooses
 //! (`rdbSaveLen`, `rdbSaveRawString`) so that payloads match its bytes.
+//! Everything writes to an [`RdbOut`]: a `Vec<u8>` for DUMP payloads, or a
+//! snapshot's bounded chunk buffer (`chunked.rs`), which hands its bytes
+//! on as it fills, so a whole file is never held in memory.
 
 use crate::lzf;
+use lodestone_protocol::num::parse_i64;
+use std::cell::RefCell;
 
 /// Strings this long or shorter are tried as integers.
 const MAX_INT_ENCODABLE: usize = 11;
@@ -14,69 +19,117 @@ const ENC_INT16: u8 = 0xC1;
 const ENC_INT32: u8 = 0xC2;
 const ENC_LZF: u8 = 0xC3;
 
+/// Where RDB bytes are written. Writing cannot fail here: a destination
+/// that can (a file) records its error and reports it when the writing
+/// ends, so the encoders stay simple and allocation-free.
+pub trait RdbOut {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+    /// Appends one byte.
+    fn put_byte(&mut self, b: u8);
+}
+
+impl RdbOut for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    fn put_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+}
+
+thread_local! {
+    /// The compressor's output, reused from string to string so that a
+    /// snapshot does not allocate per value.
+    static LZF_OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Appends an RDB length: 6-bit, 14-bit, 32-bit or 64-bit big-endian.
-pub fn write_len(out: &mut Vec<u8>, n: u64) {
+pub fn write_len<O: RdbOut + ?Sized>(out: &mut O, n: u64) {
     if n < 1 << 6 {
-        out.push(n as u8);
+        out.put_byte(n as u8);
     } else if n < 1 << 14 {
-        out.extend_from_slice(&[0x40 | (n >> 8) as u8, n as u8]);
+        out.put(&[0x40 | (n >> 8) as u8, n as u8]);
     } else if n <= u32::MAX as u64 {
-        out.push(0x80);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
+        let b = (n as u32).to_be_bytes();
+        out.put(&[0x80, b[0], b[1], b[2], b[3]]);
     } else {
-        out.push(0x81);
-        out.extend_from_slice(&n.to_be_bytes());
+        let mut b = [0x81u8; 9];
+        b[1..].copy_from_slice(&n.to_be_bytes());
+        out.put(&b);
     }
 }
 
 /// Appends `s` as an RDB string: as an integer when it is the canonical
 /// text of one that fits 32 bits, LZF-compressed when `compress` is on and
 /// that saves at least four bytes, raw otherwise.
-pub fn write_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
-    if s.len() <= MAX_INT_ENCODABLE && write_int_encoded(out, s) {
-        return;
-    }
-    if compress && s.len() > MIN_COMPRESSIBLE {
-        if let Some(packed) = lzf::compress_bounded(s, s.len() - 4) {
-            out.push(ENC_LZF);
-            write_len(out, packed.len() as u64);
-            write_len(out, s.len() as u64);
-            out.extend_from_slice(&packed);
-            return;
+pub fn write_string<O: RdbOut + ?Sized>(out: &mut O, s: &[u8], compress: bool) {
+    if s.len() <= MAX_INT_ENCODABLE {
+        if let Some(v) = parse_i64(s) {
+            if write_int(out, v) {
+                return;
+            }
         }
     }
+    if compress && s.len() > MIN_COMPRESSIBLE && write_compressed(out, s) {
+        return;
+    }
     write_len(out, s.len() as u64);
-    out.extend_from_slice(s);
+    out.put(s);
+}
+
+/// Appends the integer `v` as an RDB string: in an integer encoding when
+/// it fits 32 bits, as its decimal text otherwise (what
+/// [`write_string`] makes of that text).
+pub fn write_int_string<O: RdbOut + ?Sized>(out: &mut O, v: i64) {
+    if !write_int(out, v) {
+        let mut buf = itoa::Buffer::new();
+        let text = buf.format(v).as_bytes();
+        write_len(out, text.len() as u64);
+        out.put(text);
+    }
+}
+
+/// Writes `s` LZF-compressed when that saves at least four bytes (the
+/// limit Redis gives `lzf_compress`); false, writing nothing, otherwise.
+fn write_compressed<O: RdbOut + ?Sized>(out: &mut O, s: &[u8]) -> bool {
+    LZF_OUT.with(|packed| {
+        let mut packed = packed.borrow_mut();
+        packed.clear();
+        if !lzf::compress_into(s, s.len() - 4, &mut packed) {
+            return false;
+        }
+        out.put_byte(ENC_LZF);
+        write_len(out, packed.len() as u64);
+        write_len(out, s.len() as u64);
+        out.put(&packed);
+        true
+    })
 }
 
 /// Appends data that is already LZF-compressed as an RDB string
 /// (Redis's `rdbSaveLzfBlob`, for compressed quicklist nodes): the LZF
 /// marker, the compressed and original lengths, then the data.
-pub fn write_lzf_blob(out: &mut Vec<u8>, data: &[u8], raw_len: usize) {
-    out.push(ENC_LZF);
+pub fn write_lzf_blob<O: RdbOut + ?Sized>(out: &mut O, data: &[u8], raw_len: usize) {
+    out.put_byte(ENC_LZF);
     write_len(out, data.len() as u64);
     write_len(out, raw_len as u64);
-    out.extend_from_slice(data);
+    out.put(data);
 }
 
-/// Writes `s` in an integer encoding when it is an integer's canonical
-/// text (so reading it back gives the same bytes) within 32 bits.
-fn write_int_encoded(out: &mut Vec<u8>, s: &[u8]) -> bool {
-    let Some(v) = std::str::from_utf8(s)
-        .ok()
-        .and_then(|t| t.parse::<i64>().ok())
-        .filter(|v| v.to_string().as_bytes() == s)
-    else {
-        return false;
-    };
+/// Writes `v` in an integer encoding when it fits 32 bits. Strings reach
+/// here only when they are an integer's canonical text (`string2ll`
+/// accepts nothing else), so reading it back gives the same bytes.
+fn write_int<O: RdbOut + ?Sized>(out: &mut O, v: i64) -> bool {
     if let Ok(v) = i8::try_from(v) {
-        out.extend_from_slice(&[ENC_INT8, v as u8]);
+        out.put(&[ENC_INT8, v as u8]);
     } else if let Ok(v) = i16::try_from(v) {
-        out.push(ENC_INT16);
-        out.extend_from_slice(&v.to_le_bytes());
+        let b = v.to_le_bytes();
+        out.put(&[ENC_INT16, b[0], b[1]]);
     } else if let Ok(v) = i32::try_from(v) {
-        out.push(ENC_INT32);
-        out.extend_from_slice(&v.to_le_bytes());
+        let b = v.to_le_bytes();
+        out.put(&[ENC_INT32, b[0], b[1], b[2], b[3]]);
     } else {
         return false;
     }
@@ -110,6 +163,31 @@ mod tests {
         assert_eq!(round_trip(long, false)[0], long.len() as u8);
         round_trip(&vec![b'x'; 20_000], false);
         round_trip(b"", true);
+        // Only an integer's canonical text is integer-encoded.
+        for text in [&b"-0"[..], b"+1", b" 1", b"1 ", b"00"] {
+            assert_eq!(round_trip(text, true)[0], text.len() as u8);
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_their_text_would_be() {
+        for v in [
+            0,
+            -1,
+            127,
+            -128,
+            300,
+            -32769,
+            70000,
+            i32::MIN as i64,
+            1 << 40,
+            i64::MIN,
+        ] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            write_int_string(&mut a, v);
+            write_string(&mut b, v.to_string().as_bytes(), true);
+            assert_eq!(a, b, "{v}");
+        }
     }
 
     #[test]

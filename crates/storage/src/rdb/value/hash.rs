@@ -6,17 +6,24 @@ use super::packed::{check_distinct, read_listpack, read_ziplist};
 use super::{types, zipmap};
 use crate::hash::{Hash, HashEntry, HashLimits, HashTable};
 use crate::listpack::Listpack;
-use crate::rdb::{write_len, write_string, RdbError, Reader};
+use crate::rdb::{write_len, write_string, RdbError, RdbOut, Reader};
 use std::collections::HashSet;
 
-/// Appends the type byte and body of `hash`.
-pub(super) fn encode(hash: &Hash, out: &mut Vec<u8>, compress: bool) {
+/// The RDB type `hash` is written as.
+pub(super) fn rdb_type(hash: &Hash) -> u8 {
+    if hash.listpack_bytes().is_some() {
+        types::HASH_LISTPACK
+    } else {
+        types::HASH
+    }
+}
+
+/// Appends the body of `hash`.
+pub(super) fn encode<O: RdbOut + ?Sized>(hash: &Hash, out: &mut O, compress: bool) {
     if let Some(lp) = hash.listpack_bytes() {
-        out.push(types::HASH_LISTPACK);
         write_string(out, lp, compress);
         return;
     }
-    out.push(types::HASH);
     write_len(out, hash.len() as u64);
     for (f, v) in hash.iter() {
         f.with_bytes(|f| write_string(out, f, compress));

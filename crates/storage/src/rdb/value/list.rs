@@ -6,15 +6,14 @@
 use super::packed::{read_listpack, read_ziplist};
 use super::{types, ziplist};
 use crate::list::{List, ListConfig, LoadedNode, RdbNode};
-use crate::rdb::{write_len, write_lzf_blob, write_string, RdbError, Reader};
+use crate::rdb::{write_len, write_lzf_blob, write_string, RdbError, RdbOut, Reader};
 
 /// Quicklist node containers (`QUICKLIST_NODE_CONTAINER_*`).
 const CONTAINER_PLAIN: u64 = 1;
 const CONTAINER_PACKED: u64 = 2;
 
-/// Appends the type byte and body of `list`.
-pub(super) fn encode(list: &List, out: &mut Vec<u8>, compress: bool) {
-    out.push(types::LIST_QUICKLIST_2);
+/// Appends the body of `list` (its type is always `LIST_QUICKLIST_2`).
+pub(super) fn encode<O: RdbOut + ?Sized>(list: &List, out: &mut O, compress: bool) {
     write_len(out, list.rdb_node_count() as u64);
     list.for_each_rdb_node(|node| match node {
         RdbNode::Packed(b) => {

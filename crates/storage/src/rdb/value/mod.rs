@@ -30,7 +30,7 @@ mod ziplist;
 mod zipmap;
 mod zset;
 
-use super::{write_string, RdbError, Reader};
+use super::{write_int_string, write_string, RdbError, RdbOut, Reader};
 use crate::keyspace::KeyspaceConfig;
 use crate::value::Value;
 
@@ -80,25 +80,38 @@ pub mod types {
     pub const STREAM_LISTPACKS_3: u8 = 21;
 }
 
-/// Appends `value` as its RDB type byte and object body. `compress` is
-/// `rdbcompression`: strings (and uncompressed quicklist nodes, listpacks
-/// and intsets, which are written as strings) longer than 20 bytes are
-/// LZF-compressed when that saves space. Every value Lodestone holds has
-/// an encoding, so this cannot fail.
-pub fn encode_value(value: &Value, out: &mut Vec<u8>, compress: bool) {
+/// Appends `value` as its RDB type byte and object body (a DUMP payload's
+/// start). `compress` is `rdbcompression`: strings (and uncompressed
+/// quicklist nodes, listpacks and intsets, which are written as strings)
+/// longer than 20 bytes are LZF-compressed when that saves space. Every
+/// value Lodestone holds has an encoding, so this cannot fail.
+pub fn encode_value<O: RdbOut + ?Sized>(value: &Value, out: &mut O, compress: bool) {
+    out.put_byte(value_type(value));
+    encode_body(value, out, compress);
+}
+
+/// The RDB type byte `value` is written with (in an RDB file it comes
+/// before the key's name, the body after it).
+pub fn value_type(value: &Value) -> u8 {
     match value {
-        Value::Int(n) => {
-            out.push(types::STRING);
-            write_string(out, itoa::Buffer::new().format(*n).as_bytes(), compress);
-        }
-        Value::Emb(b) => {
-            out.push(types::STRING);
-            write_string(out, b, compress);
-        }
-        Value::Raw(b) => {
-            out.push(types::STRING);
-            write_string(out, b, compress);
-        }
+        Value::Int(_) | Value::Emb(_) | Value::Raw(_) => types::STRING,
+        Value::List(_) => types::LIST_QUICKLIST_2,
+        Value::Hash(h) => hash::rdb_type(h),
+        Value::Set(s) => set::rdb_type(s),
+        Value::ZSet(z) => zset::rdb_type(z),
+        Value::Stream(_) => types::STREAM_LISTPACKS_3,
+    }
+}
+
+/// Appends the object body of `value`, as [`encode_value`] writes it
+/// after the type byte. Stored forms Redis also stores (listpacks,
+/// intsets, quicklist nodes, compressed or not, stream blocks) are
+/// written as they are, without re-encoding.
+pub fn encode_body<O: RdbOut + ?Sized>(value: &Value, out: &mut O, compress: bool) {
+    match value {
+        Value::Int(n) => write_int_string(out, *n),
+        Value::Emb(b) => write_string(out, b, compress),
+        Value::Raw(b) => write_string(out, b, compress),
         Value::List(l) => list::encode(l, out, compress),
         Value::Hash(h) => hash::encode(h, out, compress),
         Value::Set(s) => set::encode(s, out, compress),

@@ -6,27 +6,29 @@ use super::packed::{check_distinct, read_listpack};
 use super::types;
 use crate::intset::Intset;
 use crate::listpack::Listpack;
-use crate::rdb::{write_len, write_string, RdbError, Reader};
+use crate::rdb::{write_len, write_string, RdbError, RdbOut, Reader};
 use crate::set::{Encoding, Set, SetEntry, SetLimits, SetTable};
 use lodestone_protocol::num::parse_i64;
 
 /// Most members an intset holds whatever the configuration says.
 const INTSET_HARD_LIMIT: usize = 1 << 30;
 
-/// Appends the type byte and body of `set`.
-pub(super) fn encode(set: &Set, out: &mut Vec<u8>, compress: bool) {
+/// The RDB type `set` is written as.
+pub(super) fn rdb_type(set: &Set) -> u8 {
+    match set.encoding() {
+        Encoding::Intset => types::SET_INTSET,
+        Encoding::Listpack => types::SET_LISTPACK,
+        Encoding::Hashtable => types::SET,
+    }
+}
+
+/// Appends the body of `set`.
+pub(super) fn encode<O: RdbOut + ?Sized>(set: &Set, out: &mut O, compress: bool) {
     match set.encoding() {
         Encoding::Intset | Encoding::Listpack => {
-            let ty = if set.encoding() == Encoding::Intset {
-                types::SET_INTSET
-            } else {
-                types::SET_LISTPACK
-            };
-            out.push(ty);
             write_string(out, set.packed_bytes().unwrap_or_default(), compress);
         }
         Encoding::Hashtable => {
-            out.push(types::SET);
             write_len(out, set.len() as u64);
             for m in set.iter() {
                 m.with_bytes(|m| write_string(out, m, compress));

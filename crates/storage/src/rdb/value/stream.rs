@@ -30,7 +30,7 @@
 use std::collections::BTreeMap;
 
 use super::types;
-use crate::rdb::{write_len, write_string, RdbError, Reader};
+use crate::rdb::{write_len, write_string, RdbError, RdbOut, Reader};
 use crate::stream::{Consumer, Group, Nack, Stream, StreamId};
 
 /// Least bytes of a block in the payload (a 16-byte key string, and a
@@ -46,9 +46,8 @@ const MIN_CONSUMER_BYTES: usize = 1 + 8 + 1;
 /// Bytes of a consumer PEL entry (its ID).
 const ID_BYTES: usize = 16;
 
-/// Appends the type byte and body of `s`.
-pub(super) fn encode(s: &Stream, out: &mut Vec<u8>, compress: bool) {
-    out.push(types::STREAM_LISTPACKS_3);
+/// Appends the body of `s` (its type is always `STREAM_LISTPACKS_3`).
+pub(super) fn encode<O: RdbOut + ?Sized>(s: &Stream, out: &mut O, compress: bool) {
     write_len(out, s.block_count() as u64);
     for (master_id, lp) in s.blocks() {
         write_string(out, &master_id.to_be_bytes(), compress);
@@ -67,25 +66,25 @@ pub(super) fn encode(s: &Stream, out: &mut Vec<u8>, compress: bool) {
         write_len(out, g.entries_read as u64);
         write_len(out, g.pel.len() as u64);
         for (id, nack) in &g.pel {
-            out.extend_from_slice(&id.to_be_bytes());
-            out.extend_from_slice(&nack.delivery_time.to_le_bytes());
+            out.put(&id.to_be_bytes());
+            out.put(&nack.delivery_time.to_le_bytes());
             write_len(out, nack.delivery_count);
         }
         write_len(out, g.consumers.len() as u64);
         for (name, c) in &g.consumers {
             write_string(out, name, compress);
-            out.extend_from_slice(&c.seen_time.to_le_bytes());
-            out.extend_from_slice(&c.active_time.to_le_bytes());
+            out.put(&c.seen_time.to_le_bytes());
+            out.put(&c.active_time.to_le_bytes());
             write_len(out, c.pel.len() as u64);
             for id in &c.pel {
-                out.extend_from_slice(&id.to_be_bytes());
+                out.put(&id.to_be_bytes());
             }
         }
     }
 }
 
 /// An ID as two lengths (ms, then seq).
-fn write_id(out: &mut Vec<u8>, id: StreamId) {
+fn write_id<O: RdbOut + ?Sized>(out: &mut O, id: StreamId) {
     write_len(out, id.ms);
     write_len(out, id.seq);
 }

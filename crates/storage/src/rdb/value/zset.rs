@@ -7,22 +7,29 @@
 use super::packed::{check_distinct, read_listpack, read_ziplist};
 use super::types;
 use crate::listpack::{Listpack, LpEntry};
-use crate::rdb::{write_len, write_string, RdbError, Reader};
+use crate::rdb::{write_len, write_string, RdbError, RdbOut, Reader};
 use crate::zset::{SkipList, ZSet, ZSetLimits};
 use std::cmp::Ordering;
 
-/// Appends the type byte and body of `zset`.
-pub(super) fn encode(zset: &ZSet, out: &mut Vec<u8>, compress: bool) {
+/// The RDB type `zset` is written as.
+pub(super) fn rdb_type(zset: &ZSet) -> u8 {
+    if zset.listpack_bytes().is_some() {
+        types::ZSET_LISTPACK
+    } else {
+        types::ZSET_2
+    }
+}
+
+/// Appends the body of `zset`.
+pub(super) fn encode<O: RdbOut + ?Sized>(zset: &ZSet, out: &mut O, compress: bool) {
     if let Some(lp) = zset.listpack_bytes() {
-        out.push(types::ZSET_LISTPACK);
         write_string(out, lp, compress);
         return;
     }
-    out.push(types::ZSET_2);
     write_len(out, zset.len() as u64);
     for (m, s) in zset.iter_from(zset.len().saturating_sub(1), true) {
         m.with_bytes(|m| write_string(out, m, compress));
-        out.extend_from_slice(&s.value().to_le_bytes());
+        out.put(&s.value().to_le_bytes());
     }
 }
 
