@@ -7,8 +7,8 @@
 use super::child_info::{self, Receiver, Report};
 use super::{file, save, ChildFigures};
 use crate::server::Server;
-use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// Set in a forked child (BGSAVE, AOF rewrite): a property of the
 /// process, not of the server it copied.
@@ -170,7 +170,9 @@ impl Server {
             incremental_fsync: self.config.bool("rdb-save-incremental-fsync"),
             keep_cache,
         };
-        file::write_atomically(name, pid, opts, |f| save::write_snapshot(self, f, false, on_key))
+        file::write_atomically(name, pid, opts, |f| {
+            save::write_snapshot(self, f, false, on_key)
+        })
     }
 
     /// Applies the child's reports (Redis's `updateChildInfo`).
