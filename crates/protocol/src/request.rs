@@ -126,6 +126,10 @@ enum Form {
     Inline,
 }
 
+/// Argument slots a parser keeps between requests; a table grown past
+/// this by a request with more arguments is freed before the next one.
+const RANGES_KEEP_MAX: usize = 1024;
+
 /// Stateful request parser for one connection.
 ///
 /// Positions are offsets into the caller's buffer. After the caller removes a
@@ -241,6 +245,17 @@ impl RequestParser {
         }
     }
 
+    /// Frees the argument table if a request with many arguments grew it
+    /// past what is kept between requests: an idle connection must not
+    /// hold megabytes for a command that already ran (Redis frees a big
+    /// argv array the same way). Call it once the command's arguments are
+    /// no longer needed.
+    pub fn release_argument_table(&mut self) {
+        if self.ranges.capacity() > RANGES_KEEP_MAX {
+            self.ranges = Vec::new();
+        }
+    }
+
     /// Appends the arguments of the last complete command to `out`.
     pub fn args<'a>(&'a self, buf: &'a [u8], out: &mut impl Extend<&'a [u8]>) {
         match self.form {
@@ -328,8 +343,9 @@ impl RequestParser {
         if count <= 0 {
             return Step::Empty;
         }
+        self.release_argument_table();
         self.ranges.clear();
-        self.ranges.reserve((count as usize).min(1024));
+        self.ranges.reserve((count as usize).min(RANGES_KEEP_MAX));
         self.form = Form::Multibulk;
         self.state = State::Multibulk {
             remaining: count as usize,
@@ -557,6 +573,22 @@ mod tests {
                 other => return (cmds, other),
             }
         }
+    }
+
+    #[test]
+    fn a_large_argument_table_is_released_after_its_command() {
+        let mut req = b"*5000\r\n".to_vec();
+        for _ in 0..5000 {
+            req.extend_from_slice(b"$1\r\nx\r\n");
+        }
+        req.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        let mut p = RequestParser::new();
+        assert_eq!(p.parse(&req, &Limits::default()), ParseStatus::Complete);
+        assert_eq!(p.argc(), 5000);
+        p.release_argument_table();
+        assert!(p.ranges.capacity() <= RANGES_KEEP_MAX);
+        assert_eq!(p.parse(&req, &Limits::default()), ParseStatus::Complete);
+        assert_eq!(p.arg(&req, 0), b"PING");
     }
 
     #[test]

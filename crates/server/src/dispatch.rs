@@ -66,6 +66,7 @@ impl Server {
                         input.parser.args(&input.buf, &mut args);
                         self.run_command(key, &args)
                     };
+                    input.parser.release_argument_table();
                     if outcome == Outcome::Postponed {
                         // Paused: rewind so the command is parsed again later.
                         input.parser.rewind_last();
