@@ -172,6 +172,20 @@ impl<E> Dict<E> {
     }
 }
 
+/// Hints the CPU to load the cache line at `p` (no-op where there is no
+/// such instruction).
+#[inline]
+fn prefetch_line(p: *const i8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and has no visible effect; any
+    // address, even an invalid one, is allowed.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// The link of a bucket's chain that holds `key`, or the chain's empty
 /// tail link when no node does (where a new node would go).
 fn find_link<'a, E: DictEntry>(mut link: &'a mut Link<E>, key: &[u8]) -> &'a mut Link<E> {
@@ -259,6 +273,57 @@ impl<E: DictEntry> Dict<E> {
         let next = table.buckets[idx].take();
         table.buckets[idx] = Some(Box::new(Node { entry, next }));
         table.used += 1;
+    }
+
+    /// Inserts `entry` unless an entry has its key, in which case `entry`
+    /// is given back: one hash and one probe where `contains_key` then
+    /// `insert_new` take two (loaders check every key of a file this way).
+    pub fn try_insert_new(&mut self, entry: E) -> Result<(), E> {
+        self.rehash(1);
+        self.expand_if_needed();
+        let h = hash(entry.key()) as usize;
+        if self.table_holding(h, entry.key()).is_some() {
+            return Err(entry);
+        }
+        let t = if self.rehash_idx.is_some() { 1 } else { 0 };
+        let table = &mut self.tables[t];
+        let idx = h & table.mask();
+        let next = table.buckets[idx].take();
+        table.buckets[idx] = Some(Box::new(Node { entry, next }));
+        table.used += 1;
+        Ok(())
+    }
+
+    /// Asks the CPU to start fetching the bucket `key` hashes to, so that
+    /// an insert or lookup of it a little later does not wait for memory
+    /// (a loader calls this before decoding the key's value). Only a
+    /// hint: nothing is read or changed.
+    pub fn prefetch(&self, key: &[u8]) {
+        let table = &self.tables[usize::from(self.rehash_idx.is_some())];
+        if table.buckets.is_empty() {
+            return;
+        }
+        let idx = hash(key) as usize & table.mask();
+        prefetch_line(table.buckets.as_ptr().wrapping_add(idx).cast());
+    }
+
+    /// Makes room for `n` entries in all: when that is more than the table
+    /// has buckets for, the table grows to it at once (Redis's
+    /// `dictExpand`), so that filling it costs no series of rehashes. A
+    /// loader calls this with a size it read, after bounding it by what
+    /// the input can hold. Does nothing while a resize is under way.
+    pub fn reserve(&mut self, n: usize) {
+        if self.rehash_idx.is_some() || n <= self.tables[0].buckets.len() {
+            return;
+        }
+        let Some(size) = n.checked_next_power_of_two() else {
+            return;
+        };
+        if self.is_empty() {
+            self.tables[0] = Table::with_size(size);
+        } else {
+            self.start_resize(size);
+        }
     }
 
     /// Inserts `entry`, returning the entry it replaced, if any.
@@ -633,6 +698,37 @@ mod tests {
         assert_eq!(d.iter().count(), 10);
         assert!(d.insert(E(key(9_999), 7)).is_some());
         assert_eq!(d.get(&key(9_999)).unwrap().1, 7);
+    }
+
+    #[test]
+    fn reserved_tables_fill_without_resizing() {
+        let mut d = Dict::new();
+        d.reserve(5000);
+        assert_eq!(d.bucket_count(), 8192);
+        for i in 0..5000 {
+            assert!(d.try_insert_new(E(key(i), i)).is_ok());
+            assert!(!d.is_rehashing());
+        }
+        assert_eq!(d.bucket_count(), 8192);
+        // A repeated key is handed back, the first one kept.
+        let back = d.try_insert_new(E(key(17), 99)).err().map(|e| e.1);
+        assert_eq!(back, Some(99));
+        assert_eq!(d.get(&key(17)).map(|e| e.1), Some(17));
+        assert_eq!(d.len(), 5000);
+        // Reserving on a filled table grows it incrementally; smaller
+        // sizes and absurd ones change nothing.
+        d.reserve(100);
+        d.reserve(usize::MAX);
+        assert!(!d.is_rehashing());
+        d.reserve(20_000);
+        assert!(d.is_rehashing());
+        for i in 5000..6000 {
+            assert!(d.try_insert_new(E(key(i), i)).is_ok());
+        }
+        assert!(d.try_insert_new(E(key(3), 0)).is_err());
+        while d.rehash(100) {}
+        assert_eq!(d.bucket_count(), 32_768);
+        assert_eq!((0..6000).filter(|&i| d.contains_key(&key(i))).count(), 6000);
     }
 
     fn full_scan(

@@ -426,10 +426,7 @@ impl Keyspace {
         meta: KeyMeta,
         replace: bool,
     ) -> bool {
-        if self.dbs[db].entry(key).is_some() {
-            if !replace {
-                return false;
-            }
+        if replace && self.dbs[db].entry(key).is_some() {
             if let Some((old, _)) = self.take(db, key) {
                 self.dispose(old, false);
             }
@@ -445,11 +442,23 @@ impl Keyspace {
                 None => self.new_lru(),
             }
         };
-        self.dbs[db].insert_new(key, value, lru);
-        if let Some(at) = meta.expire_ms {
-            self.dbs[db].set_expire(key, at);
-        }
-        true
+        self.dbs[db]
+            .load_new(key, value, lru, meta.expire_ms)
+            .is_ok()
+    }
+
+    /// Starts fetching the memory a [`Keyspace::load_key`] of `key` into
+    /// `db` will probe first, so that decoding its value meanwhile hides
+    /// the wait.
+    pub fn prefetch_for_load(&self, db: usize, key: &[u8]) {
+        self.dbs[db].prefetch(key);
+    }
+
+    /// Sizes database `db`'s tables for `keys` keys, `expires` of them
+    /// with a TTL, before a load adds them (RESIZEDB; the caller bounds
+    /// the figures by what its input can hold).
+    pub fn reserve_for_load(&mut self, db: usize, keys: usize, expires: usize) {
+        self.dbs[db].reserve(keys, expires);
     }
 
     /// Records that one more client blocks on `key` of `db`.
