@@ -560,7 +560,9 @@ impl Server {
             self.latency_sample("expire-cycle", started);
             self.propagate_active_expiry();
         }
-        if self.rt.active_rehashing {
+        // Not while a fork child shares the tables' memory (Redis's
+        // `databasesCron`): moving buckets would copy their pages.
+        if self.rt.active_rehashing && self.rdb.child.is_none() {
             for ks in self.engine.shards_mut() {
                 ks.rehash_for(1);
             }

@@ -18,6 +18,7 @@
 //! entries in both tables.
 
 use std::alloc::{alloc_zeroed, handle_alloc_error, Layout};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// An entry stored in a [`Dict`]: anything that can show its key.
@@ -30,6 +31,58 @@ pub trait DictEntry {
 const INITIAL_SIZE: usize = 4;
 /// A table is shrunk when fewer than this percentage of its buckets are used.
 const MIN_FILL_PERCENT: usize = 10;
+/// Under [`ResizePolicy::Avoid`], how many entries per bucket (or how
+/// many times larger one table than the other) it takes to resize anyway
+/// (Redis's `dict_force_resize_ratio`).
+const FORCE_RESIZE_RATIO: usize = 5;
+
+/// When tables may grow, shrink and rehash, for the whole process (Redis's
+/// `dict_can_resize`). Resizing walks and rewrites a table's memory; while
+/// a fork child shares that memory copy-on-write, every page touched is
+/// copied, so the server avoids it then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResizePolicy {
+    /// Normal operation.
+    Enable = 0,
+    /// A fork child runs: resize only when a table is badly overfull
+    /// ([`FORCE_RESIZE_RATIO`] times), never shrink.
+    Avoid = 1,
+    /// In the fork child itself: never resize.
+    Forbid = 2,
+}
+
+static RESIZE_POLICY: AtomicU8 = AtomicU8::new(ResizePolicy::Enable as u8);
+
+/// Sets the process's [`ResizePolicy`].
+pub fn set_resize_policy(p: ResizePolicy) {
+    RESIZE_POLICY.store(p as u8, Ordering::Relaxed);
+}
+
+fn resize_policy() -> ResizePolicy {
+    match RESIZE_POLICY.load(Ordering::Relaxed) {
+        0 => ResizePolicy::Enable,
+        1 => ResizePolicy::Avoid,
+        _ => ResizePolicy::Forbid,
+    }
+}
+
+/// Whether a table of `size` buckets holding `used` entries grows now.
+fn may_grow(policy: ResizePolicy, used: usize, size: usize) -> bool {
+    match policy {
+        ResizePolicy::Enable => used >= size,
+        ResizePolicy::Avoid => used / size > FORCE_RESIZE_RATIO,
+        ResizePolicy::Forbid => false,
+    }
+}
+
+/// Whether a rehash from `from` buckets to `to` buckets may advance now.
+fn may_rehash(policy: ResizePolicy, from: usize, to: usize) -> bool {
+    match policy {
+        ResizePolicy::Enable => true,
+        ResizePolicy::Avoid => from.max(to) / from.min(to).max(1) >= FORCE_RESIZE_RATIO,
+        ResizePolicy::Forbid => false,
+    }
+}
 
 /// The process-wide keyed hash: random per process so bucket positions
 /// cannot be predicted by a client trying to build long chains.
@@ -372,13 +425,13 @@ impl<E: DictEntry> Dict<E> {
         let size = self.tables[0].buckets.len();
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if self.tables[0].used >= size {
+        } else if may_grow(resize_policy(), self.tables[0].used, size) {
             self.start_resize((self.tables[0].used + 1).next_power_of_two());
         }
     }
 
     fn shrink_if_needed(&mut self) {
-        if self.rehash_idx.is_some() {
+        if self.rehash_idx.is_some() || resize_policy() != ResizePolicy::Enable {
             return;
         }
         let size = self.tables[0].buckets.len();
@@ -397,11 +450,16 @@ impl<E: DictEntry> Dict<E> {
     }
 
     /// Moves up to `n` buckets from the old table to the new one (visiting at
-    /// most `10 * n` empty buckets). Returns true while rehashing continues.
+    /// most `10 * n` empty buckets). Returns true while rehashing continues;
+    /// false too when the [`ResizePolicy`] holds it back for now.
     pub fn rehash(&mut self, n: usize) -> bool {
         let Some(mut idx) = self.rehash_idx else {
             return false;
         };
+        let (from, to) = (self.tables[0].buckets.len(), self.tables[1].buckets.len());
+        if !may_rehash(resize_policy(), from, to) {
+            return false;
+        }
         let mut empty_visits = n * 10;
         let mut steps = n;
         while steps > 0 && self.tables[0].used != 0 {
@@ -698,6 +756,21 @@ mod tests {
         assert_eq!(d.iter().count(), 10);
         assert!(d.insert(E(key(9_999), 7)).is_some());
         assert_eq!(d.get(&key(9_999)).unwrap().1, 7);
+    }
+
+    #[test]
+    fn resizes_wait_while_a_child_shares_memory() {
+        use ResizePolicy::*;
+        assert!(may_grow(Enable, 8, 8));
+        assert!(!may_grow(Avoid, 8, 8));
+        assert!(!may_grow(Avoid, 40, 8));
+        assert!(may_grow(Avoid, 48, 8));
+        assert!(!may_grow(Forbid, 1000, 8));
+        assert!(may_rehash(Enable, 8, 16));
+        assert!(!may_rehash(Avoid, 8, 16));
+        assert!(may_rehash(Avoid, 8, 64));
+        assert!(may_rehash(Avoid, 64, 8));
+        assert!(!may_rehash(Forbid, 8, 1024));
     }
 
     #[test]

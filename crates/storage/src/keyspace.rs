@@ -159,6 +159,8 @@ pub struct Keyspace {
     now_ms: i64,
     lru_clock: u32,
     no_touch: bool,
+    /// A fork child shares the data set's memory copy-on-write.
+    child_active: bool,
     expiry_paused: bool,
     notifications: Vec<Notification>,
     watch: WatchRegistry,
@@ -188,6 +190,7 @@ impl Keyspace {
             now_ms: 0,
             lru_clock: 0,
             no_touch: false,
+            child_active: false,
             expiry_paused: false,
             notifications: Vec::new(),
             watch: WatchRegistry::default(),
@@ -222,6 +225,13 @@ impl Keyspace {
     /// `CLIENT NO-TOUCH` of the client running the current command.
     pub fn set_no_touch(&mut self, no_touch: bool) {
         self.no_touch = no_touch;
+    }
+
+    /// Whether a fork child (BGSAVE) shares the data set's memory: while
+    /// one does, reads leave keys' access times alone, as Redis's do, since
+    /// each stamp would make the kernel copy the entry's page.
+    pub fn set_child_active(&mut self, active: bool) {
+        self.child_active = active;
     }
 
     /// While paused (`CLIENT PAUSE WRITE`), expired keys stay in memory but
@@ -380,9 +390,10 @@ impl Keyspace {
     }
 
     /// The live entry for `key`, with its access time updated unless
-    /// `no_touch` (or the client's NO-TOUCH mode) says otherwise.
+    /// `no_touch` (or the client's NO-TOUCH mode, or a fork child sharing
+    /// memory) says otherwise.
     fn touch_entry(&mut self, db: usize, key: &[u8], no_touch: bool) -> Option<&mut KeyEntry> {
-        let touch = !(no_touch || self.no_touch);
+        let touch = !(no_touch || self.no_touch || self.child_active);
         let (now, lru_clock) = (self.now_ms, self.lru_clock);
         let (lfu, log_factor, decay) = (
             self.config.lfu,

@@ -40,6 +40,11 @@ impl Server {
             ));
         }
         if pid == 0 {
+            // Nothing in the child may resize a table: that would copy
+            // the pages it shares with the parent.
+            lodestone_storage::dict::set_resize_policy(
+                lodestone_storage::dict::ResizePolicy::Forbid,
+            );
             self.close_listeners_in_child();
             let code = self.save_in_child(&name, pipe.map(|p| p.into_sender("RDB")));
             // SAFETY: ends the child without unwinding or running the
@@ -47,6 +52,7 @@ impl Server {
             unsafe { libc::_exit(code) };
         }
         self.log_notice(&format!("Background saving started by pid {pid}"));
+        self.engine.set_fork_child_active(true);
         self.rdb.saves += 1;
         self.rdb.dirty_at_bgsave_start = dirty;
         self.rdb.last_attempt_unix = self.now_ms / 1000;
@@ -163,6 +169,7 @@ impl Server {
         let secs = child.started.elapsed().as_secs() as i64;
         let pid = child.pid;
         self.rdb.child = None;
+        self.engine.set_fork_child_active(false);
         self.apply_child_reports(reports);
         self.rdb.child_figures = ChildFigures::default();
         self.rdb.last_bgsave_secs = secs;
