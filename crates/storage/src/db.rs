@@ -35,6 +35,10 @@ impl DictEntry for KeyEntry {
     fn key(&self) -> &[u8] {
         &self.key
     }
+
+    fn prefetch_payload(&self) {
+        self.value.prefetch();
+    }
 }
 
 /// A key's absolute expiry time in Unix milliseconds.

@@ -25,6 +25,10 @@ use std::sync::OnceLock;
 pub trait DictEntry {
     /// The key the entry is found by.
     fn key(&self) -> &[u8];
+
+    /// Starts loading memory the entry points to, ahead of a full
+    /// iteration reaching it (nothing by default).
+    fn prefetch_payload(&self) {}
 }
 
 /// Smallest non-empty table.
@@ -228,7 +232,7 @@ impl<E> Dict<E> {
 /// Hints the CPU to load the cache line at `p` (no-op where there is no
 /// such instruction).
 #[inline]
-fn prefetch_line(p: *const i8) {
+pub(crate) fn prefetch_line(p: *const i8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults and has no visible effect; any
     // address, even an invalid one, is allowed.
@@ -683,6 +687,9 @@ fn next_cursor(v: u64, mask: u64) -> u64 {
     v.reverse_bits().wrapping_add(1).reverse_bits()
 }
 
+/// How many buckets ahead a full iteration prefetches.
+const ITER_PREFETCH_AHEAD: usize = 8;
+
 /// Iterator over a [`Dict`]'s entries.
 pub struct Iter<'a, E> {
     dict: &'a Dict<E>,
@@ -691,7 +698,7 @@ pub struct Iter<'a, E> {
     node: Option<&'a Node<E>>,
 }
 
-impl<'a, E> Iterator for Iter<'a, E> {
+impl<'a, E: DictEntry> Iterator for Iter<'a, E> {
     type Item = &'a E;
 
     fn next(&mut self) -> Option<&'a E> {
@@ -705,6 +712,15 @@ impl<'a, E> Iterator for Iter<'a, E> {
                 self.table += 1;
                 self.bucket = 0;
                 continue;
+            }
+            // Start loading the chain a few buckets ahead, and what its
+            // first entry points to halfway there: a full walk (a
+            // snapshot, KEYS) then rarely waits for memory.
+            if let Some(Some(ahead)) = table.buckets.get(self.bucket + ITER_PREFETCH_AHEAD) {
+                prefetch_line((&**ahead as *const Node<E>).cast());
+            }
+            if let Some(Some(near)) = table.buckets.get(self.bucket + ITER_PREFETCH_AHEAD / 2) {
+                near.entry.prefetch_payload();
             }
             self.node = table.buckets[self.bucket].as_deref();
             self.bucket += 1;
