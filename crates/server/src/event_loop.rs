@@ -592,7 +592,13 @@ impl Server {
             // no command follows.
             self.tracking_limit(None);
         }
-        if self.rt.active_rehashing {
+        // Children end in several ways (reaped, killed by FLUSHALL or
+        // CONFIG SET appendonly no); the sharing state follows them here.
+        let child = self.has_active_child();
+        self.engine.set_fork_child_active(child);
+        // Not while a fork child shares the tables' memory (Redis's
+        // `databasesCron`): moving buckets would copy their pages.
+        if self.rt.active_rehashing && !child {
             for ks in self.engine.shards_mut() {
                 ks.rehash_for(1);
             }

@@ -357,3 +357,35 @@ fn a_bgsave_larger_than_the_write_buffer_loads_identically() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A RESIZEDB hint claiming billions of keys (a hostile or damaged file)
+/// sizes nothing beyond what the rest of the file can hold: the file
+/// loads and the server's memory stays small.
+#[test]
+fn absurd_resizedb_hints_are_bounded_by_the_file() {
+    let dir = scratch("resizedb");
+    let mut file = b"REDIS0011\xfe\x00\xfb".to_vec();
+    // 2^40 keys and 2^40 expires, as 64-bit lengths.
+    for _ in 0..2 {
+        file.push(0x81);
+        file.extend_from_slice(&(1u64 << 40).to_be_bytes());
+    }
+    file.extend_from_slice(b"\x00\x01k\x01v\xff");
+    // A zero checksum: written with checksums off.
+    file.extend_from_slice(&[0; 8]);
+    std::fs::write(dir.join("dump.rdb"), &file).expect("write");
+    let server = lodestone(&dir, &["--save", ""]);
+    let mut c = Conn::connect(server.port);
+    assert_eq!(c.cmd(&["GET", "k"]), common::bulk("v"));
+    let Frame::Bulk(info) = c.cmd(&["INFO", "memory"]) else {
+        panic!("INFO");
+    };
+    let info = String::from_utf8_lossy(&info);
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory");
+    assert!(used < 64 << 20, "used_memory {used}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

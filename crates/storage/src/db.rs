@@ -35,6 +35,10 @@ impl DictEntry for KeyEntry {
     fn key(&self) -> &[u8] {
         &self.key
     }
+
+    fn prefetch_payload(&self) {
+        self.value.prefetch();
+    }
 }
 
 /// A key's absolute expiry time in Unix milliseconds.
@@ -123,6 +127,44 @@ impl Db {
             lru,
             has_expire: false,
         });
+    }
+
+    /// Adds a key loaded from a snapshot, with its expiry time, unless the
+    /// key exists, in which case the value is given back: one probe of
+    /// the main table (and one insert into the expires table), where a
+    /// lookup, an insert and an expiry update take four.
+    pub(crate) fn load_new(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        lru: u32,
+        expire_ms: Option<i64>,
+    ) -> Result<(), Value> {
+        let key = SmallBytes::new(key);
+        let entry = KeyEntry {
+            key: key.clone(),
+            value,
+            lru,
+            has_expire: expire_ms.is_some(),
+        };
+        self.main.try_insert_new(entry).map_err(|e| e.value)?;
+        if let Some(at_ms) = expire_ms {
+            self.expires.insert_new(ExpireEntry { key, at_ms });
+        }
+        Ok(())
+    }
+
+    /// Starts fetching the main-table bucket of `key` (see
+    /// [`Dict::prefetch`]).
+    pub(crate) fn prefetch(&self, key: &[u8]) {
+        self.main.prefetch(key);
+    }
+
+    /// Sizes the tables for `keys` keys, `expires` of them with a TTL
+    /// (a snapshot's RESIZEDB hint, which the loader bounds).
+    pub(crate) fn reserve(&mut self, keys: usize, expires: usize) {
+        self.main.reserve(keys);
+        self.expires.reserve(expires);
     }
 
     /// Removes a key and its expiry, returning its value.

@@ -18,18 +18,75 @@
 //! entries in both tables.
 
 use std::alloc::{alloc_zeroed, handle_alloc_error, Layout};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// An entry stored in a [`Dict`]: anything that can show its key.
 pub trait DictEntry {
     /// The key the entry is found by.
     fn key(&self) -> &[u8];
+
+    /// Starts loading memory the entry points to, ahead of a full
+    /// iteration reaching it (nothing by default).
+    fn prefetch_payload(&self) {}
 }
 
 /// Smallest non-empty table.
 const INITIAL_SIZE: usize = 4;
 /// A table is shrunk when fewer than this percentage of its buckets are used.
 const MIN_FILL_PERCENT: usize = 10;
+/// Under [`ResizePolicy::Avoid`], how many entries per bucket (or how
+/// many times larger one table than the other) it takes to resize anyway
+/// (Redis's `dict_force_resize_ratio`).
+const FORCE_RESIZE_RATIO: usize = 5;
+
+/// When tables may grow, shrink and rehash, for the whole process (Redis's
+/// `dict_can_resize`). Resizing walks and rewrites a table's memory; while
+/// a fork child shares that memory copy-on-write, every page touched is
+/// copied, so the server avoids it then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResizePolicy {
+    /// Normal operation.
+    Enable = 0,
+    /// A fork child runs: resize only when a table is badly overfull
+    /// ([`FORCE_RESIZE_RATIO`] times), never shrink.
+    Avoid = 1,
+    /// In the fork child itself: never resize.
+    Forbid = 2,
+}
+
+static RESIZE_POLICY: AtomicU8 = AtomicU8::new(ResizePolicy::Enable as u8);
+
+/// Sets the process's [`ResizePolicy`].
+pub fn set_resize_policy(p: ResizePolicy) {
+    RESIZE_POLICY.store(p as u8, Ordering::Relaxed);
+}
+
+fn resize_policy() -> ResizePolicy {
+    match RESIZE_POLICY.load(Ordering::Relaxed) {
+        0 => ResizePolicy::Enable,
+        1 => ResizePolicy::Avoid,
+        _ => ResizePolicy::Forbid,
+    }
+}
+
+/// Whether a table of `size` buckets holding `used` entries grows now.
+fn may_grow(policy: ResizePolicy, used: usize, size: usize) -> bool {
+    match policy {
+        ResizePolicy::Enable => used >= size,
+        ResizePolicy::Avoid => used / size > FORCE_RESIZE_RATIO,
+        ResizePolicy::Forbid => false,
+    }
+}
+
+/// Whether a rehash from `from` buckets to `to` buckets may advance now.
+fn may_rehash(policy: ResizePolicy, from: usize, to: usize) -> bool {
+    match policy {
+        ResizePolicy::Enable => true,
+        ResizePolicy::Avoid => from.max(to) / from.min(to).max(1) >= FORCE_RESIZE_RATIO,
+        ResizePolicy::Forbid => false,
+    }
+}
 
 /// The process-wide keyed hash: random per process so bucket positions
 /// cannot be predicted by a client trying to build long chains.
@@ -172,6 +229,20 @@ impl<E> Dict<E> {
     }
 }
 
+/// Hints the CPU to load the cache line at `p` (no-op where there is no
+/// such instruction).
+#[inline]
+pub(crate) fn prefetch_line(p: *const i8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and has no visible effect; any
+    // address, even an invalid one, is allowed.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// The link of a bucket's chain that holds `key`, or the chain's empty
 /// tail link when no node does (where a new node would go).
 fn find_link<'a, E: DictEntry>(mut link: &'a mut Link<E>, key: &[u8]) -> &'a mut Link<E> {
@@ -261,6 +332,57 @@ impl<E: DictEntry> Dict<E> {
         table.used += 1;
     }
 
+    /// Inserts `entry` unless an entry has its key, in which case `entry`
+    /// is given back: one hash and one probe where `contains_key` then
+    /// `insert_new` take two (loaders check every key of a file this way).
+    pub fn try_insert_new(&mut self, entry: E) -> Result<(), E> {
+        self.rehash(1);
+        self.expand_if_needed();
+        let h = hash(entry.key()) as usize;
+        if self.table_holding(h, entry.key()).is_some() {
+            return Err(entry);
+        }
+        let t = if self.rehash_idx.is_some() { 1 } else { 0 };
+        let table = &mut self.tables[t];
+        let idx = h & table.mask();
+        let next = table.buckets[idx].take();
+        table.buckets[idx] = Some(Box::new(Node { entry, next }));
+        table.used += 1;
+        Ok(())
+    }
+
+    /// Asks the CPU to start fetching the bucket `key` hashes to, so that
+    /// an insert or lookup of it a little later does not wait for memory
+    /// (a loader calls this before decoding the key's value). Only a
+    /// hint: nothing is read or changed.
+    pub fn prefetch(&self, key: &[u8]) {
+        let table = &self.tables[usize::from(self.rehash_idx.is_some())];
+        if table.buckets.is_empty() {
+            return;
+        }
+        let idx = hash(key) as usize & table.mask();
+        prefetch_line(table.buckets.as_ptr().wrapping_add(idx).cast());
+    }
+
+    /// Makes room for `n` entries in all: when that is more than the table
+    /// has buckets for, the table grows to it at once (Redis's
+    /// `dictExpand`), so that filling it costs no series of rehashes. A
+    /// loader calls this with a size it read, after bounding it by what
+    /// the input can hold. Does nothing while a resize is under way.
+    pub fn reserve(&mut self, n: usize) {
+        if self.rehash_idx.is_some() || n <= self.tables[0].buckets.len() {
+            return;
+        }
+        let Some(size) = n.checked_next_power_of_two() else {
+            return;
+        };
+        if self.is_empty() {
+            self.tables[0] = Table::with_size(size);
+        } else {
+            self.start_resize(size);
+        }
+    }
+
     /// Inserts `entry`, returning the entry it replaced, if any.
     pub fn insert(&mut self, entry: E) -> Option<E> {
         if let Some(slot) = self.get_mut(entry.key()) {
@@ -307,13 +429,13 @@ impl<E: DictEntry> Dict<E> {
         let size = self.tables[0].buckets.len();
         if size == 0 {
             self.tables[0] = Table::with_size(INITIAL_SIZE);
-        } else if self.tables[0].used >= size {
+        } else if may_grow(resize_policy(), self.tables[0].used, size) {
             self.start_resize((self.tables[0].used + 1).next_power_of_two());
         }
     }
 
     fn shrink_if_needed(&mut self) {
-        if self.rehash_idx.is_some() {
+        if self.rehash_idx.is_some() || resize_policy() != ResizePolicy::Enable {
             return;
         }
         let size = self.tables[0].buckets.len();
@@ -332,11 +454,16 @@ impl<E: DictEntry> Dict<E> {
     }
 
     /// Moves up to `n` buckets from the old table to the new one (visiting at
-    /// most `10 * n` empty buckets). Returns true while rehashing continues.
+    /// most `10 * n` empty buckets). Returns true while rehashing continues;
+    /// false too when the [`ResizePolicy`] holds it back for now.
     pub fn rehash(&mut self, n: usize) -> bool {
         let Some(mut idx) = self.rehash_idx else {
             return false;
         };
+        let (from, to) = (self.tables[0].buckets.len(), self.tables[1].buckets.len());
+        if !may_rehash(resize_policy(), from, to) {
+            return false;
+        }
         let mut empty_visits = n * 10;
         let mut steps = n;
         while steps > 0 && self.tables[0].used != 0 {
@@ -560,6 +687,9 @@ fn next_cursor(v: u64, mask: u64) -> u64 {
     v.reverse_bits().wrapping_add(1).reverse_bits()
 }
 
+/// How many buckets ahead a full iteration prefetches.
+const ITER_PREFETCH_AHEAD: usize = 8;
+
 /// Iterator over a [`Dict`]'s entries.
 pub struct Iter<'a, E> {
     dict: &'a Dict<E>,
@@ -568,7 +698,7 @@ pub struct Iter<'a, E> {
     node: Option<&'a Node<E>>,
 }
 
-impl<'a, E> Iterator for Iter<'a, E> {
+impl<'a, E: DictEntry> Iterator for Iter<'a, E> {
     type Item = &'a E;
 
     fn next(&mut self) -> Option<&'a E> {
@@ -582,6 +712,15 @@ impl<'a, E> Iterator for Iter<'a, E> {
                 self.table += 1;
                 self.bucket = 0;
                 continue;
+            }
+            // Start loading the chain a few buckets ahead, and what its
+            // first entry points to halfway there: a full walk (a
+            // snapshot, KEYS) then rarely waits for memory.
+            if let Some(Some(ahead)) = table.buckets.get(self.bucket + ITER_PREFETCH_AHEAD) {
+                prefetch_line((&**ahead as *const Node<E>).cast());
+            }
+            if let Some(Some(near)) = table.buckets.get(self.bucket + ITER_PREFETCH_AHEAD / 2) {
+                near.entry.prefetch_payload();
             }
             self.node = table.buckets[self.bucket].as_deref();
             self.bucket += 1;
@@ -633,6 +772,52 @@ mod tests {
         assert_eq!(d.iter().count(), 10);
         assert!(d.insert(E(key(9_999), 7)).is_some());
         assert_eq!(d.get(&key(9_999)).unwrap().1, 7);
+    }
+
+    #[test]
+    fn resizes_wait_while_a_child_shares_memory() {
+        use ResizePolicy::*;
+        assert!(may_grow(Enable, 8, 8));
+        assert!(!may_grow(Avoid, 8, 8));
+        assert!(!may_grow(Avoid, 40, 8));
+        assert!(may_grow(Avoid, 48, 8));
+        assert!(!may_grow(Forbid, 1000, 8));
+        assert!(may_rehash(Enable, 8, 16));
+        assert!(!may_rehash(Avoid, 8, 16));
+        assert!(may_rehash(Avoid, 8, 64));
+        assert!(may_rehash(Avoid, 64, 8));
+        assert!(!may_rehash(Forbid, 8, 1024));
+    }
+
+    #[test]
+    fn reserved_tables_fill_without_resizing() {
+        let mut d = Dict::new();
+        d.reserve(5000);
+        assert_eq!(d.bucket_count(), 8192);
+        for i in 0..5000 {
+            assert!(d.try_insert_new(E(key(i), i)).is_ok());
+            assert!(!d.is_rehashing());
+        }
+        assert_eq!(d.bucket_count(), 8192);
+        // A repeated key is handed back, the first one kept.
+        let back = d.try_insert_new(E(key(17), 99)).err().map(|e| e.1);
+        assert_eq!(back, Some(99));
+        assert_eq!(d.get(&key(17)).map(|e| e.1), Some(17));
+        assert_eq!(d.len(), 5000);
+        // Reserving on a filled table grows it incrementally; smaller
+        // sizes and absurd ones change nothing.
+        d.reserve(100);
+        d.reserve(usize::MAX);
+        assert!(!d.is_rehashing());
+        d.reserve(20_000);
+        assert!(d.is_rehashing());
+        for i in 5000..6000 {
+            assert!(d.try_insert_new(E(key(i), i)).is_ok());
+        }
+        assert!(d.try_insert_new(E(key(3), 0)).is_err());
+        while d.rehash(100) {}
+        assert_eq!(d.bucket_count(), 32_768);
+        assert_eq!((0..6000).filter(|&i| d.contains_key(&key(i))).count(), 6000);
     }
 
     fn full_scan(

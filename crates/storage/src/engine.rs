@@ -37,6 +37,21 @@ impl Engine {
         &self.shards
     }
 
+    /// Whether a fork child shares the process's memory copy-on-write
+    /// (from the fork until it is reaped): tables stop resizing unless
+    /// badly overfull and reads stop stamping access times, as in Redis,
+    /// so that the parent copies as few pages as it can.
+    pub fn set_fork_child_active(&mut self, active: bool) {
+        crate::dict::set_resize_policy(if active {
+            crate::dict::ResizePolicy::Avoid
+        } else {
+            crate::dict::ResizePolicy::Enable
+        });
+        for ks in &mut self.shards {
+            ks.set_child_active(active);
+        }
+    }
+
     /// All shards, mutably.
     pub fn shards_mut(&mut self) -> &mut [Keyspace] {
         &mut self.shards

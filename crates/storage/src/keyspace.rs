@@ -164,6 +164,8 @@ pub struct Keyspace {
     now_ms: i64,
     lru_clock: u32,
     no_touch: bool,
+    /// A fork child shares the data set's memory copy-on-write.
+    child_active: bool,
     expiry_paused: bool,
     loading: bool,
     notifications: Vec<Notification>,
@@ -196,6 +198,7 @@ impl Keyspace {
             now_ms: 0,
             lru_clock: 0,
             no_touch: false,
+            child_active: false,
             expiry_paused: false,
             loading: false,
             notifications: Vec::new(),
@@ -232,6 +235,13 @@ impl Keyspace {
     /// `CLIENT NO-TOUCH` of the client running the current command.
     pub fn set_no_touch(&mut self, no_touch: bool) {
         self.no_touch = no_touch;
+    }
+
+    /// Whether a fork child (BGSAVE) shares the data set's memory: while
+    /// one does, reads leave keys' access times alone, as Redis's do, since
+    /// each stamp would make the kernel copy the entry's page.
+    pub fn set_child_active(&mut self, active: bool) {
+        self.child_active = active;
     }
 
     /// While paused (`CLIENT PAUSE WRITE`), expired keys stay in memory but
@@ -439,9 +449,10 @@ impl Keyspace {
     }
 
     /// The live entry for `key`, with its access time updated unless
-    /// `no_touch` (or the client's NO-TOUCH mode) says otherwise.
+    /// `no_touch` (or the client's NO-TOUCH mode, or a fork child sharing
+    /// memory) says otherwise.
     fn touch_entry(&mut self, db: usize, key: &[u8], no_touch: bool) -> Option<&mut KeyEntry> {
-        let touch = !(no_touch || self.no_touch);
+        let touch = !(no_touch || self.no_touch || self.child_active);
         let (now, lru_clock) = (self.now_ms, self.lru_clock);
         let (lfu, log_factor, decay) = (
             self.config.lfu,
@@ -485,10 +496,7 @@ impl Keyspace {
         meta: KeyMeta,
         replace: bool,
     ) -> bool {
-        if self.dbs[db].entry(key).is_some() {
-            if !replace {
-                return false;
-            }
+        if replace && self.dbs[db].entry(key).is_some() {
             if let Some((old, _)) = self.take(db, key) {
                 self.dispose(old, false);
             }
@@ -504,11 +512,23 @@ impl Keyspace {
                 None => self.new_lru(),
             }
         };
-        self.dbs[db].insert_new(key, value, lru);
-        if let Some(at) = meta.expire_ms {
-            self.dbs[db].set_expire(key, at);
-        }
-        true
+        self.dbs[db]
+            .load_new(key, value, lru, meta.expire_ms)
+            .is_ok()
+    }
+
+    /// Starts fetching the memory a [`Keyspace::load_key`] of `key` into
+    /// `db` will probe first, so that decoding its value meanwhile hides
+    /// the wait.
+    pub fn prefetch_for_load(&self, db: usize, key: &[u8]) {
+        self.dbs[db].prefetch(key);
+    }
+
+    /// Sizes database `db`'s tables for `keys` keys, `expires` of them
+    /// with a TTL, before a load adds them (RESIZEDB; the caller bounds
+    /// the figures by what its input can hold).
+    pub fn reserve_for_load(&mut self, db: usize, keys: usize, expires: usize) {
+        self.dbs[db].reserve(keys, expires);
     }
 
     /// Records that one more client blocks on `key` of `db`.

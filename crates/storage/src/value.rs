@@ -193,6 +193,14 @@ impl Value {
         }
     }
 
+    /// Starts loading the value's first heap block (a `raw` string's
+    /// buffer), so that a walk over many keys overlaps those waits.
+    pub fn prefetch(&self) {
+        if let Value::Raw(v) = self {
+            crate::dict::prefetch_line(v.as_ptr().cast());
+        }
+    }
+
     /// How many allocations freeing this value takes; values above
     /// [`LAZYFREE_THRESHOLD`] are freed off the event loop.
     pub fn free_effort(&self) -> usize {

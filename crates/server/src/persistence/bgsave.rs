@@ -66,6 +66,11 @@ impl Server {
         }
         if pid == 0 {
             IN_FORK_CHILD.store(true, Ordering::Relaxed);
+            // Nothing in the child may resize a table: that would copy
+            // the pages it shares with the parent.
+            lodestone_storage::dict::set_resize_policy(
+                lodestone_storage::dict::ResizePolicy::Forbid,
+            );
             // SAFETY: restoring default dispositions is async-signal-safe;
             // the parent's handlers only feed its event loop, which the
             // child never runs, so SIGTERM/SIGINT must simply end it.
@@ -79,6 +84,7 @@ impl Server {
             // parent's destructors.
             unsafe { libc::_exit(code) };
         }
+        self.engine.set_fork_child_active(true);
         self.stats.total_forks += 1;
         self.stats.latest_fork_usec = started.elapsed().as_micros() as u64;
         Ok(pid)
@@ -227,6 +233,7 @@ impl Server {
         let secs = child.started.elapsed().as_secs() as i64;
         let pid = child.pid;
         self.rdb.child = None;
+        self.engine.set_fork_child_active(self.has_active_child());
         self.apply_child_reports(reports);
         self.rdb.child_figures = ChildFigures::default();
         self.rdb.last_bgsave_secs = secs;

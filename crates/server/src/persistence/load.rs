@@ -50,7 +50,9 @@ pub fn load_with(
                 return Ok(loaded);
             }
             Item::Aux(name, value) => note_aux(server, &name, &value),
-            Item::ResizeDb(..) => {}
+            Item::ResizeDb(keys, expires) => {
+                reserve(server, db, keys, expires, bytes.len() - r.offset())
+            }
             Item::SelectDb(n) if n >= dbs => {
                 return Err(format!(
                     "Data file was created with a server configured to handle more than {dbs} databases"
@@ -70,6 +72,7 @@ pub fn load_with(
                 server.loading_key_loaded();
                 let at = r.offset();
                 let ks = server.engine.shard_for(&key);
+                ks.prefetch_for_load(db, &key);
                 let value = decode_value(r.values(), kind, &ks.config).map_err(|e| {
                     format!("Bad value of key '{}' at offset {at}: {e:?}", String::from_utf8_lossy(&key))
                 })?;
@@ -86,6 +89,31 @@ pub fn load_with(
                 loaded.keys += 1;
             }
         }
+    }
+}
+
+/// Least bytes of a key in a file: type, key length, value length.
+const MIN_KEY_BYTES: usize = 3;
+/// Least bytes of a key with a TTL: the expire opcode and time too.
+const MIN_EXPIRING_KEY_BYTES: usize = MIN_KEY_BYTES + 9;
+
+/// Sizes database `db` for a RESIZEDB hint of `keys` keys, `expires`
+/// with a TTL, so that loading fills tables of the right size instead of
+/// growing them step by step. The hint is bounded by what the `left`
+/// bytes of the file can hold, so a hostile one cannot make the server
+/// allocate tables out of proportion to the file.
+fn reserve(server: &mut Server, db: usize, keys: u64, expires: u64, left: usize) {
+    let keys = usize::try_from(keys)
+        .unwrap_or(usize::MAX)
+        .min(left / MIN_KEY_BYTES);
+    let expires = usize::try_from(expires)
+        .unwrap_or(usize::MAX)
+        .min(keys)
+        .min(left / MIN_EXPIRING_KEY_BYTES);
+    let shards = server.engine.shards_mut();
+    let n = shards.len().max(1);
+    for ks in shards {
+        ks.reserve_for_load(db, keys.div_ceil(n), expires.div_ceil(n));
     }
 }
 

@@ -50,10 +50,18 @@ pub fn validate(bytes: &[u8]) -> Option<usize> {
         if end > last {
             return None;
         }
-        let mut expected = [0u8; MAX_BACKLEN];
-        encode_backlen(encoded, &mut expected);
-        if bytes[pos + encoded..end] != expected[..back] {
-            return None;
+        if back == 1 {
+            // The common case (entries under 128 bytes), without a
+            // slice comparison's call.
+            if bytes[pos + encoded] as usize != encoded {
+                return None;
+            }
+        } else {
+            let mut expected = [0u8; MAX_BACKLEN];
+            encode_backlen(encoded, &mut expected);
+            if bytes[pos + encoded..end] != expected[..back] {
+                return None;
+            }
         }
         pos = end;
         count += 1;

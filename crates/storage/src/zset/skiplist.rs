@@ -104,6 +104,27 @@ impl SkipList {
         self.dict.insert_new(ScoreEntry { member, score });
     }
 
+    /// Adds `member` unless it is present (false then, nothing changed):
+    /// one table probe, for loaders that must refuse duplicates.
+    pub fn insert_unique(&mut self, member: &[u8], score: f64) -> bool {
+        let member = SmallBytes::new(member);
+        let entry = ScoreEntry {
+            member: member.clone(),
+            score,
+        };
+        if self.dict.try_insert_new(entry).is_err() {
+            return false;
+        }
+        self.tree.insert(score, member);
+        true
+    }
+
+    /// Makes the member table room for `n` members, so that a loader
+    /// adding that many does not grow it step by step.
+    pub fn reserve(&mut self, n: usize) {
+        self.dict.reserve(n);
+    }
+
     /// Changes the score of a present `member` (Redis's `zslUpdateScore`
     /// plus the table update).
     pub fn update_score(&mut self, member: &[u8], new: f64) {

@@ -117,12 +117,13 @@ fn decode_pairs(r: &mut Reader<'_>, limits: HashLimits) -> Result<Hash, RdbError
             ));
         }
     }
+    // `count` bounded `left` by the bytes left.
+    table.reserve(table.len() + left);
     for _ in 0..left {
         let (f, v) = (r.string()?, r.string()?);
-        if table.contains_key(&f) {
+        if table.try_insert_new(HashEntry::new(&f, &v)).is_err() {
             return Err(RdbError::Corrupt);
         }
-        table.insert_new(HashEntry::new(&f, &v));
     }
     Ok(Hash::from_table(table))
 }

@@ -85,7 +85,10 @@ fn decode_members(r: &mut Reader<'_>, limits: SetLimits) -> Result<Set, RdbError
         return Err(RdbError::Corrupt);
     }
     let mut b = if n > limits.max_intset_entries.min(INTSET_HARD_LIMIT) {
-        Building::Table(SetTable::new())
+        // `count` bounded `n` by the bytes left.
+        let mut t = SetTable::new();
+        t.reserve(n);
+        Building::Table(t)
     } else {
         Building::Intset(Intset::new())
     };
@@ -126,10 +129,9 @@ fn decode_members(r: &mut Reader<'_>, limits: SetLimits) -> Result<Set, RdbError
             b = Building::Table(table_of(lp.iter().map(|e| e.to_vec())));
         }
         if let Building::Table(t) = &mut b {
-            if t.contains_key(&m) {
+            if t.try_insert_new(SetEntry::new(&m)).is_err() {
                 return Err(RdbError::Corrupt);
             }
-            t.insert_new(SetEntry::new(&m));
         }
     }
     Ok(match b {

@@ -63,23 +63,37 @@ fn check_listpack(lp: &Listpack) -> Result<(), RdbError> {
     if lp.is_empty() {
         return Err(RdbError::Corrupt);
     }
-    let mut prev: Option<(Vec<u8>, f64)> = None;
+    let mut prev: Option<(LpEntry<'_>, f64)> = None;
     let mut items = lp.iter();
     while let (Some(m), Some(s)) = (items.next(), items.next()) {
         let score = score_of(s).ok_or(RdbError::Corrupt)?;
-        let member = m.to_vec();
-        if let Some((pm, ps)) = &prev {
+        if let Some((pm, ps)) = prev {
             let order = ps
                 .partial_cmp(&score)
                 .unwrap_or(Ordering::Equal)
-                .then_with(|| pm.as_slice().cmp(&member));
+                .then_with(|| compare_members(pm, m));
             if order != Ordering::Less {
                 return Err(RdbError::Corrupt);
             }
         }
-        prev = Some((member, score));
+        prev = Some((m, score));
     }
     Ok(())
+}
+
+/// Two members in byte order of their text (an integer entry as its
+/// decimal text), without allocating.
+fn compare_members(a: LpEntry<'_>, b: LpEntry<'_>) -> Ordering {
+    let (mut ba, mut bb) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let ta: &[u8] = match a {
+        LpEntry::Int(v) => ba.format(v).as_bytes(),
+        LpEntry::Str(s) => s,
+    };
+    let tb: &[u8] = match b {
+        LpEntry::Int(v) => bb.format(v).as_bytes(),
+        LpEntry::Str(s) => s,
+    };
+    ta.cmp(tb)
 }
 
 /// A listpack score entry's value; `None` unless it is an integer or the
@@ -103,6 +117,8 @@ fn decode_elements(r: &mut Reader<'_>, binary: bool, limits: ZSetLimits) -> Resu
         return Err(RdbError::Corrupt);
     }
     let mut sl = SkipList::new();
+    // `count` bounded `n` by the bytes left.
+    sl.reserve(n);
     let (mut longest, mut total) = (0usize, 0usize);
     for _ in 0..n {
         let m = r.string()?;
@@ -111,12 +127,11 @@ fn decode_elements(r: &mut Reader<'_>, binary: bool, limits: ZSetLimits) -> Resu
         } else {
             r.text_double()?
         };
-        if score.is_nan() || sl.score(&m).is_some() {
+        if score.is_nan() || !sl.insert_unique(&m, score) {
             return Err(RdbError::Corrupt);
         }
         longest = longest.max(m.len());
         total += m.len();
-        sl.insert_new(&m, score);
     }
     Ok(ZSet::from_skiplist(sl, longest, total, limits))
 }
