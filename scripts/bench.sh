@@ -21,6 +21,7 @@
 #   SKIP_MEMORY=1       skip the memory datasets
 #   ONLY_DATASETS=REGEX load only the memory datasets whose name matches
 #   LODESTONE_BIN=PATH  the Lodestone binary (default target/release)
+#   SKIP_AOF=1          skip the SET rows with appendonly yes (everysec)
 #   SKIP_PERSISTENCE=1  skip the persistence measurements
 #   PERSIST_DATASETS="strings_1m hashes_100k zset_1m"  data set saved and
 #                       reloaded by the persistence measurements
@@ -259,8 +260,30 @@ for port in "$LODESTONE_PORT" "$REDIS_PORT"; do
     redis-cli -p "$port" SCRIPT LOAD "$LOCK_RELEASE" >/dev/null
 done
 
-printf '%-16s %14s %14s %8s %12s %12s %8s\n' \
-    "test" "lodestone op/s" "redis op/s" "ratio" "lode us/op" "redis us/op" "cpu x"
+# bench_row LPORT LPID RPORT RPID NAME PIPELINE ARGS...: runs one row on
+# the two servers alternately for ROUNDS rounds and prints the medians.
+bench_row() {
+    local lport=$1 lpid=$2 rport=$3 rpid=$4 name=$5 pipeline=$6
+    shift 6
+    : >"$WORK/l.txt"
+    : >"$WORK/r.txt"
+    for _ in $(seq 1 "$ROUNDS"); do
+        run_one "$lport" "$lpid" "$pipeline" "$@" >>"$WORK/l.txt"
+        run_one "$rport" "$rpid" "$pipeline" "$@" >>"$WORK/r.txt"
+    done
+    local l_ops r_ops l_cpu r_cpu
+    l_ops=$(cut -d' ' -f1 "$WORK/l.txt" | median)
+    r_ops=$(cut -d' ' -f1 "$WORK/r.txt" | median)
+    l_cpu=$(cut -d' ' -f2 "$WORK/l.txt" | median)
+    r_cpu=$(cut -d' ' -f2 "$WORK/r.txt" | median)
+    awk -v name="$name P$pipeline" -v lo="$l_ops" -v ro="$r_ops" -v lc="$l_cpu" -v rc="$r_cpu" \
+        'BEGIN { printf "%-16s %14.0f %14.0f %8.2f %12.3f %12.3f %8.2f\n",
+            name, lo, ro, (ro > 0 ? lo / ro : 0), lc, rc, (rc > 0 ? lc / rc : 0) }'
+}
+
+ROW_HEADER=$(printf '%-16s %14s %14s %8s %12s %12s %8s' \
+    "test" "lodestone op/s" "redis op/s" "ratio" "lode us/op" "redis us/op" "cpu x")
+echo "$ROW_HEADER"
 for row in "${ROWS[@]}"; do
     name=${row%%|*}
     if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then
@@ -268,22 +291,28 @@ for row in "${ROWS[@]}"; do
     fi
     read -r -a args <<<"${row#*|}"
     for pipeline in "${PIPELINES[@]}"; do
-        : >"$WORK/l.txt"
-        : >"$WORK/r.txt"
-        for _ in $(seq 1 "$ROUNDS"); do
-            run_one "$LODESTONE_PORT" "$LODESTONE_PID" "$pipeline" "${args[@]}" >>"$WORK/l.txt"
-            run_one "$REDIS_PORT" "$REDIS_PID" "$pipeline" "${args[@]}" >>"$WORK/r.txt"
-        done
-        l_ops=$(cut -d' ' -f1 "$WORK/l.txt" | median)
-        r_ops=$(cut -d' ' -f1 "$WORK/r.txt" | median)
-        l_cpu=$(cut -d' ' -f2 "$WORK/l.txt" | median)
-        r_cpu=$(cut -d' ' -f2 "$WORK/r.txt" | median)
-        awk -v name="$name P$pipeline" -v lo="$l_ops" -v ro="$r_ops" -v lc="$l_cpu" -v rc="$r_cpu" \
-            'BEGIN { printf "%-16s %14.0f %14.0f %8.2f %12.3f %12.3f %8.2f\n",
-                name, lo, ro, (ro > 0 ? lo / ro : 0), lc, rc, (rc > 0 ? lc / rc : 0) }'
+        bench_row "$LODESTONE_PORT" "$LODESTONE_PID" "$REDIS_PORT" "$REDIS_PID" \
+            "$name" "$pipeline" "${args[@]}"
     done
 done
 echo
+
+# Writes with the append-only file on (appendfsync everysec, Redis's
+# default durability for banks), on a second pair of servers whose files
+# live in $WORK: every acknowledged SET is written to the file first.
+if [ -z "${SKIP_AOF:-}" ]; then
+    echo "append-only file: appendonly yes, appendfsync everysec"
+    echo "$ROW_HEADER"
+    AOF_ARGS=(--appendonly yes --appendfsync everysec)
+    start_server AOF_LODESTONE "$LODESTONE_BIN" $((BASE_PORT + 2)) "${AOF_ARGS[@]}"
+    start_server AOF_REDIS "$(command -v "$REDIS_SERVER")" $((BASE_PORT + 3)) "${AOF_ARGS[@]}"
+    for pipeline in "${PIPELINES[@]}"; do
+        bench_row $((BASE_PORT + 2)) "$AOF_LODESTONE_PID" $((BASE_PORT + 3)) "$AOF_REDIS_PID" \
+            "SET aof" "$pipeline" -t set -r "$KEYSPACE"
+    done
+    kill "$AOF_LODESTONE_PID" "$AOF_REDIS_PID" 2>/dev/null || true
+    echo
+fi
 
 # used_memory PORT: from INFO memory, or "n/a" when the server lacks it.
 used_memory() {

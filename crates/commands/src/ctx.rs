@@ -91,6 +91,11 @@ pub struct Ctx<'a, 'r> {
     /// otherwise be arbitrary (SORT of a set without sorting) are made
     /// deterministic, as Redis makes them for scripts.
     pub from_script: bool,
+    /// The command comes from a source the server must obey as is (the
+    /// append-only file being loaded; Redis's `mustObeyClient`): it was
+    /// propagated by a server, so forms a client may not send (XADD with
+    /// LIMIT and an exact trim) are applied.
+    pub must_obey: bool,
     /// Set by a write whose effect is propagated (AOF, replicas) as other
     /// commands than the request: absolute expire times instead of
     /// relative ones, DEL for a GETDEL, SET for an INCRBYFLOAT (Redis's

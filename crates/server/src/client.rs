@@ -125,6 +125,9 @@ pub mod flags {
     /// Never blocks: a blocking command answers as if it timed out (the
     /// append-only file's fake client, Redis's `CLIENT_DENY_BLOCKING`).
     pub const DENY_BLOCKING: u32 = 1 << 17;
+    /// Its commands were propagated by a server and are applied as they
+    /// are (the append-only file's fake client; Redis's `mustObeyClient`).
+    pub const MUST_OBEY: u32 = 1 << 18;
 }
 
 /// One connection.
@@ -233,7 +236,7 @@ impl Client {
     pub fn fake(id: ClientId, now_ms: i64) -> Client {
         let mut c = Client::with_stream(id, None, -1, String::new(), String::new(), now_ms);
         c.authenticated = true;
-        c.flags |= flags::DENY_BLOCKING;
+        c.flags |= flags::DENY_BLOCKING | flags::MUST_OBEY;
         c
     }
 

@@ -409,6 +409,7 @@ impl Server {
             Handler::Keyspace(f) => match self.clients.get_mut(key) {
                 None => (0, Vec::new()),
                 Some(c) => {
+                    let must_obey = c.has(flags::MUST_OBEY);
                     let mut reply = Reply::new(&mut c.out, c.resp);
                     let mut ctx = Ctx {
                         engine: &mut self.engine,
@@ -419,6 +420,7 @@ impl Server {
                         may_block,
                         block: None,
                         from_script: self.in_script,
+                        must_obey,
                         propagate_as: None,
                         force_propagation: false,
                         propagate_everywhere: false,

@@ -14,7 +14,9 @@
 //!   called from `rdbLoadProgressCallback`), logs its progress (at most
 //!   every two seconds) and honours a SHUTDOWN or termination signal
 //!   received meanwhile (exiting without saving: the data set is partial);
-//! - [`Server::loading_key_loaded`] after each key, which applies the
+//!   The AOF loader also serves clients every 1024 commands
+//!   ([`Server::loading_progress_serving`]);
+//! - [`Server::loading_key_loaded`] after each key (or AOF command), which applies the
 //!   hidden `key-load-delay` (microseconds per key; negative: one
 //!   microsecond with probability 1/|n|) that tests use to slow a load.
 //!
@@ -167,9 +169,29 @@ impl Server {
         };
         let crossed = position / l.events_interval > l.loaded_bytes / l.events_interval;
         l.loaded_bytes = position;
-        if !crossed {
-            return;
+        if crossed {
+            self.loading_serve_clients();
         }
+    }
+
+    /// Like [`Server::loading_progress`], but serves clients whatever the
+    /// bytes: the AOF loader calls it every 1024 commands, as Redis's
+    /// `loadSingleAppendOnlyFile` does, since commands slowed by
+    /// `key-load-delay` may take long to cross the bytes interval.
+    pub fn loading_progress_serving(&mut self, position: u64) {
+        let Some(l) = self.loading.as_mut() else {
+            return;
+        };
+        l.loaded_bytes = position;
+        self.loading_serve_clients();
+    }
+
+    /// Logs progress (at most every two seconds), serves clients and
+    /// honours a shutdown asked for meanwhile.
+    fn loading_serve_clients(&mut self) {
+        let Some(l) = self.loading.as_mut() else {
+            return;
+        };
         let running = l.running;
         if l.last_log.elapsed() >= LOG_EVERY {
             l.last_log = Instant::now();

@@ -249,3 +249,61 @@ fn debug_reload_puts_other_clients_in_loading() {
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The append-only file loads in the LOADING state too: clients connect
+/// during the load and get -LOADING for data commands, INFO shows the
+/// progress against the files' total size, and `key-load-delay` slows
+/// each replayed command as in Redis.
+#[test]
+fn clients_get_loading_errors_while_the_aof_loads() {
+    let dir = scratch("aof");
+    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    {
+        let mut p = spawn(LODESTONE, &dir, &aof);
+        let mut c = Conn::connect(p.port);
+        wait_loaded(&mut c);
+        let value = "v".repeat(1000);
+        for i in 0..2000 {
+            c.cmd(&["SET", &format!("key:{i}"), &value]);
+        }
+        common::send(&mut c, &["SHUTDOWN"]);
+        assert!(p.child.wait().expect("wait").success());
+    }
+    let mut args = aof.to_vec();
+    args.extend_from_slice(&[
+        "--key-load-delay",
+        "10000",
+        "--loading-process-events-interval-bytes",
+        "1024",
+    ]);
+    let p = spawn(LODESTONE, &dir, &args);
+    let mut c = Conn::connect(p.port);
+    assert_eq!(
+        text(c.cmd_raw(&["GET", "key:1"])),
+        "-LOADING Redis is loading the dataset in memory\r\n"
+    );
+    assert_eq!(text(c.cmd_raw(&["ECHO", "hi"])), "$2\r\nhi\r\n");
+    assert_eq!(
+        info_field(&mut c, "persistence", "loading").as_deref(),
+        Some("1")
+    );
+    let field = |c: &mut Conn, name| -> u64 {
+        info_field(c, "persistence", name)
+            .and_then(|v| v.parse().ok())
+            .expect(name)
+    };
+    let total = field(&mut c, "loading_total_bytes");
+    let loaded = field(&mut c, "loading_loaded_bytes");
+    assert!(total > 2_000_000, "total {total}");
+    assert!(loaded > 0 && loaded < total, "{loaded} of {total}");
+    c.cmd(&["CONFIG", "SET", "key-load-delay", "0"]);
+    wait_loaded(&mut c);
+    assert_eq!(text(c.cmd_raw(&["DBSIZE"])), ":2000\r\n");
+    assert_eq!(text(c.cmd_raw(&["STRLEN", "key:1999"])), ":1000\r\n");
+    assert_eq!(
+        info_field(&mut c, "persistence", "loading").as_deref(),
+        Some("0")
+    );
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,10 +8,11 @@
 //! Only files are touched: no server state is involved. Claimed lengths
 //! are checked against the bytes left before anything is read.
 
+use super::cursor::FileCursor as Cursor;
 use super::load::rdb_prefix_len;
 use super::manifest::{FileType, Manifest};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// How checking one file ended (Redis's `AOF_CHECK_*`).
@@ -43,42 +44,6 @@ enum Read1 {
     /// End of file (no error text, as Redis's `fgets` returning NULL).
     Eof,
     Bad,
-}
-
-/// A file being read, with its position.
-struct Cursor {
-    r: BufReader<File>,
-    pos: u64,
-    size: u64,
-}
-
-impl Cursor {
-    /// C's `fgets` with a `cap`-byte buffer.
-    fn fgets(&mut self, cap: usize) -> io::Result<Option<Vec<u8>>> {
-        let mut line = Vec::new();
-        loop {
-            let buf = self.r.fill_buf()?;
-            if buf.is_empty() {
-                return Ok((!line.is_empty()).then_some(line));
-            }
-            let room = cap - 1 - line.len();
-            let window = &buf[..buf.len().min(room)];
-            let (n, done) = match window.iter().position(|&b| b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (window.len(), window.len() == room),
-            };
-            line.extend_from_slice(&window[..n]);
-            self.r.consume(n);
-            self.pos += n as u64;
-            if done {
-                return Ok(Some(line));
-            }
-        }
-    }
-
-    fn peek(&mut self) -> io::Result<Option<u8>> {
-        Ok(self.r.fill_buf()?.first().copied())
-    }
 }
 
 /// Runs the tool with `args` (without the program name), printing to
@@ -263,11 +228,7 @@ impl Checker<'_> {
         if size == 0 {
             return Ok(Checked::Empty);
         }
-        let mut cur = Cursor {
-            r: BufReader::new(file),
-            pos: 0,
-            size,
-        };
+        let mut cur = Cursor::new(file, size, 8 * 1024);
         if preamble {
             self.check_preamble(&mut cur, path)?;
         }

@@ -13,6 +13,7 @@
 //! messages. Claimed lengths are checked against the bytes left in the
 //! file before anything is allocated.
 
+use super::cursor::FileCursor;
 use super::files;
 use super::Logged;
 use crate::client::Client;
@@ -22,12 +23,15 @@ use lodestone_storage::rdb::snapshot::{Item, SnapshotError, SnapshotReader};
 use lodestone_storage::rdb::value::decode_value;
 use lodestone_storage::KeyspaceConfig;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek};
+use std::io::{self, BufRead, Read, Seek};
 use std::os::unix::ffi::OsStrExt;
 
 /// Longest line read at once (Redis reads lines with a 1024-byte buffer,
 /// `AOF_ANNOTATION_LINE_MAX_LEN`).
 const LINE_MAX: usize = 1024;
+/// Commands replayed between two moments the load serves clients (Redis
+/// serves them every 1024 commands of an AOF).
+const PROGRESS_EVERY_COMMANDS: u64 = 1024;
 
 /// How loading ended (Redis's `AOF_*` codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,51 +62,30 @@ enum Stop {
     Io(io::Error),
 }
 
-/// A buffered reader that knows its position and what is left.
+/// The loader's view of an append-only file: lines, exact byte counts
+/// and whole commands, read through the cursor the checker also uses.
 struct AofReader {
-    r: BufReader<File>,
-    pos: u64,
-    size: u64,
+    cur: FileCursor,
+    /// Where this file starts in everything the load reads (the sizes of
+    /// the files before it), for the LOADING progress.
+    start: u64,
 }
 
 impl AofReader {
-    /// C's `fgets` with a `LINE_MAX` buffer: up to a newline (included) or
-    /// `LINE_MAX - 1` bytes; `None` at the end of the file.
+    /// A line as C's `fgets` with a `LINE_MAX` buffer reads it.
     fn line(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let mut line = Vec::new();
-        loop {
-            let buf = match self.r.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if buf.is_empty() {
-                return Ok((!line.is_empty()).then_some(line));
-            }
-            let room = LINE_MAX - 1 - line.len();
-            let window = &buf[..buf.len().min(room)];
-            let (n, done) = match window.iter().position(|&b| b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (window.len(), window.len() == room),
-            };
-            line.extend_from_slice(&window[..n]);
-            self.r.consume(n);
-            self.pos += n as u64;
-            if done {
-                return Ok(Some(line));
-            }
-        }
+        self.cur.fgets(LINE_MAX)
     }
 
     /// Exactly `n` bytes, or `Short` when the file has fewer left.
     fn bytes(&mut self, n: u64) -> Result<Vec<u8>, Stop> {
-        if n > self.size.saturating_sub(self.pos) {
+        if n > self.cur.size.saturating_sub(self.cur.pos) {
             return Err(Stop::Short);
         }
         let mut out = vec![0; n as usize];
-        match self.r.read_exact(&mut out) {
+        match self.cur.r.read_exact(&mut out) {
             Ok(()) => {
-                self.pos += n;
+                self.cur.pos += n;
                 Ok(out)
             }
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(Stop::Short),
@@ -223,7 +206,11 @@ impl Server {
         if total == 0 {
             return LoadStatus::Empty;
         }
+        if let Some(l) = self.loading.as_mut() {
+            l.total_bytes = total;
+        }
         let mut base_size = 0;
+        let mut start = 0;
         let mut ret = LoadStatus::Ok;
         let count = files.len();
         for (i, (name, is_base)) in files.iter().enumerate() {
@@ -232,7 +219,8 @@ impl Server {
                 base_size = files::size(&cfg, name).unwrap_or(0);
             }
             let started = std::time::Instant::now();
-            ret = self.load_aof_file(name);
+            ret = self.load_aof_file(name, start);
+            start += files::size(&cfg, name).unwrap_or(0);
             let shown = String::from_utf8_lossy(name);
             if ret == LoadStatus::Ok || (ret == LoadStatus::Truncated && last) {
                 let kind = if *is_base { "base" } else { "incr" };
@@ -313,7 +301,7 @@ impl Server {
     }
 
     /// Loads one file (Redis's `loadSingleAppendOnlyFile`).
-    fn load_aof_file(&mut self, name: &[u8]) -> LoadStatus {
+    fn load_aof_file(&mut self, name: &[u8], start: u64) -> LoadStatus {
         let shown = String::from_utf8_lossy(name).into_owned();
         let path = self.aof.cfg.path(name);
         let file = match File::open(&path) {
@@ -338,11 +326,14 @@ impl Server {
             return LoadStatus::Empty;
         }
         let mut reader = AofReader {
-            r: BufReader::with_capacity(64 * 1024, file),
-            pos: 0,
-            size,
+            cur: FileCursor::new(file, size, 64 * 1024),
+            start,
         };
-        let rdb = reader.r.fill_buf().is_ok_and(|b| b.starts_with(b"REDIS"));
+        let rdb = reader
+            .cur
+            .r
+            .fill_buf()
+            .is_ok_and(|b| b.starts_with(b"REDIS"));
         if rdb {
             // A file named like the AOF itself is an old-style single
             // file: its RDB preamble may be followed by commands.
@@ -354,14 +345,14 @@ impl Server {
             if end == size {
                 return LoadStatus::Ok;
             }
-            if let Err(e) = reader.r.seek(io::SeekFrom::Start(end)) {
+            if let Err(e) = reader.cur.r.seek(io::SeekFrom::Start(end)) {
                 self.log_warning(&format!(
                     "Unrecoverable error reading the append only file {shown}: {}",
                     crate::config::special::os_error_text(&e)
                 ));
                 return LoadStatus::Failed;
             }
-            reader.pos = end;
+            reader.cur.pos = end;
             self.log_notice("Reading the remaining AOF tail...");
         }
         let saved = self.begin_replay();
@@ -386,8 +377,8 @@ impl Server {
         } else {
             "Reading RDB base file on AOF loading..."
         });
-        let mut bytes = Vec::with_capacity(reader.size as usize);
-        if let Err(e) = reader.r.read_to_end(&mut bytes) {
+        let mut bytes = Vec::with_capacity(reader.cur.size as usize);
+        if let Err(e) = reader.cur.r.read_to_end(&mut bytes) {
             self.log_warning(&format!(
                 "Unrecoverable error reading the append only file {shown}: {}",
                 crate::config::special::os_error_text(&e)
@@ -443,8 +434,9 @@ impl Server {
     ) -> LoadStatus {
         let truncate_ok = self.aof.cfg.load_truncated;
         // After an RDB preamble, a cut tail keeps the preamble.
-        let mut valid_up_to = reader.pos;
-        let mut valid_before_multi = reader.pos;
+        let mut valid_up_to = reader.cur.pos;
+        let mut valid_before_multi = reader.cur.pos;
+        let mut commands: u64 = 0;
         let stop = loop {
             let args = match reader.command() {
                 Ok(a) => a,
@@ -483,7 +475,15 @@ impl Server {
                 c.out.clear();
                 c.out_sent = 0;
             }
-            valid_up_to = reader.pos;
+            valid_up_to = reader.cur.pos;
+            self.loading_key_loaded();
+            commands += 1;
+            let position = reader.start + reader.cur.pos;
+            if commands.is_multiple_of(PROGRESS_EVERY_COMMANDS) {
+                self.loading_progress_serving(position);
+            } else {
+                self.loading_progress(position);
+            }
         };
         let in_multi = self.clients.get(fake).is_some_and(|c| c.multi.is_some());
         match stop {

@@ -20,6 +20,7 @@
 pub mod base;
 pub mod check;
 pub mod commands;
+pub mod cursor;
 pub mod feed;
 pub mod files;
 pub mod flush;

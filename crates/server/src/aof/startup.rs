@@ -10,6 +10,7 @@
 use super::load::LoadStatus;
 use super::rewrite::open_for_append;
 use super::{files, Status};
+use crate::loading::LoadKind;
 use crate::server::Server;
 use lodestone_commands::{CmdError, CmdResult};
 use std::io;
@@ -25,7 +26,8 @@ impl Server {
         }
         self.aof.status = Status::On;
         let started = std::time::Instant::now();
-        match self.load_aof_files() {
+        let loaded = self.with_loading(LoadKind::Aof, 0, None, Server::load_aof_files);
+        match loaded {
             LoadStatus::Failed | LoadStatus::OpenErr => {
                 return Err(io::Error::other("loading the append only file failed"));
             }
@@ -121,7 +123,7 @@ impl Server {
         self.read_aof_manifest()
             .map_err(|_| CmdError::DebugLoadAofFailed)?;
         self.delete_aof_history();
-        let status = self.load_aof_files();
+        let status = self.with_loading(LoadKind::Aof, 0, Some(key), Server::load_aof_files);
         if !matches!(status, LoadStatus::Ok | LoadStatus::Empty) {
             return Err(CmdError::DebugLoadAofFailed);
         }

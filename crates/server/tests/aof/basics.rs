@@ -367,3 +367,33 @@ fn evictions_reach_the_aof_so_evicted_keys_stay_gone() {
     assert_eq!(digest(&mut c), before);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An approximate trim is propagated as an exact one that keeps its LIMIT
+/// (`MAXLEN = n LIMIT m`), which clients may not send; the loader applies
+/// it as Redis's must-obey AOF client does (TCL unit/type/stream "XADD
+/// with ~ MAXLEN and LIMIT can propagate correctly").
+#[test]
+fn exact_trims_with_limit_from_the_aof_are_obeyed() {
+    let dir = scratch("must-obey");
+    let server = lodestone_aof(&dir, &["--stream-node-max-entries", "10"]);
+    let mut c = server.conn();
+    for _ in 0..100 {
+        run(&mut c, "XADD mystream * xitem v");
+    }
+    run(&mut c, "XADD mystream MAXLEN ~ 55 LIMIT 30 * xitem v");
+    assert_eq!(run(&mut c, "XLEN mystream"), "71");
+    // A client still may not send that form.
+    assert_eq!(
+        run(&mut c, "XADD mystream MAXLEN = 55 LIMIT 30 * xitem v"),
+        "ERR syntax error, LIMIT cannot be used without the special ~ option"
+    );
+    let before = digest(&mut c);
+    // Smaller blocks now: an approximate trim on load would cut elsewhere.
+    run(&mut c, "CONFIG SET stream-node-max-entries 1");
+    assert_eq!(run(&mut c, "DEBUG LOADAOF"), "OK");
+    assert_eq!(digest(&mut c), before);
+    run(&mut c, "XADD mystream * xitem v");
+    assert_eq!(run(&mut c, "XLEN mystream"), "72");
+    server.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -27,7 +27,17 @@ struct TrimArgs {
 /// Parses the options from argument 2 on (Redis's
 /// `streamParseAddOrTrimArgsOrReply`); for XADD, up to and including the
 /// ID.
-fn parse_trim_args(args: &[&[u8]], xadd: bool, limits: StreamLimits) -> Result<TrimArgs, CmdError> {
+///
+/// `must_obey` is set for commands the server itself propagated (the
+/// append-only file being loaded, a master): they may carry LIMIT with an
+/// exact trim (an approximate trim propagates as `=` with its LIMIT), and
+/// they trim without a limit, since the threshold was already made exact.
+fn parse_trim_args(
+    args: &[&[u8]],
+    xadd: bool,
+    limits: StreamLimits,
+    must_obey: bool,
+) -> Result<TrimArgs, CmdError> {
     let mut t = TrimArgs {
         by: None,
         approx: false,
@@ -92,7 +102,9 @@ fn parse_trim_args(args: &[&[u8]], xadd: bool, limits: StreamLimits) -> Result<T
     if !xadd && t.by.is_none() {
         return Err(CmdError::XtrimNoStrategy);
     }
-    if limit_given {
+    if must_obey {
+        t.limit = 0;
+    } else if limit_given {
         if !t.approx {
             return Err(CmdError::LimitWithoutApprox);
         }
@@ -111,7 +123,7 @@ fn parse_trim_args(args: &[&[u8]], xadd: bool, limits: StreamLimits) -> Result<T
 /// *|id field value [field value ...]`
 pub(super) fn xadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let limits = ctx.settings.stream_limits;
-    let t = parse_trim_args(args, true, limits)?;
+    let t = parse_trim_args(args, true, limits, ctx.must_obey)?;
     let field_pos = t.id_pos + 1;
     let nfields = args.len().saturating_sub(field_pos);
     if field_pos > args.len() || nfields < 2 || !nfields.is_multiple_of(2) {
@@ -191,7 +203,7 @@ fn exact_trim(args: &[&[u8]], t: &TrimArgs, s: &Stream) -> Vec<Vec<u8>> {
 
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`
 pub(super) fn xtrim(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
-    let t = parse_trim_args(args, false, ctx.settings.stream_limits)?;
+    let t = parse_trim_args(args, false, ctx.settings.stream_limits, ctx.must_obey)?;
     let (db, key) = (ctx.db, args[1]);
     let ks = ctx.engine.shard_for(key);
     let Some(s) = write_stream(ks, db, key)? else {
