@@ -101,6 +101,10 @@ pub struct Ctx<'a, 'r> {
     /// relative ones, DEL for a GETDEL, SET for an INCRBYFLOAT (Redis's
     /// `rewriteClientCommandVector`). `None` propagates the request.
     pub propagate_as: Option<Vec<Vec<Vec<u8>>>>,
+    /// Whether anything consumes what this command propagates (the AOF,
+    /// replicas): when false `propagate_as` is ignored, so a command may
+    /// skip building it (XADD's rewrite with the generated ID).
+    pub propagating: bool,
     /// Set by a command that is propagated even when it changed nothing
     /// (FLUSHDB of an empty database: Redis's `forceCommandPropagation`,
     /// so the AOF and replicas see every FLUSHDB).

@@ -422,6 +422,7 @@ impl Server {
                         from_script: self.in_script,
                         must_obey,
                         propagate_as: None,
+                        propagating: dirty_before.is_some(),
                         force_propagation: false,
                         propagate_everywhere: false,
                     };

@@ -268,6 +268,34 @@ impl<'a> Prepared<'a> {
         self.head_len + self.payload.len() + self.back_len
     }
 
+    /// Appends the entry to the end of `out`.
+    pub fn append_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.head[..self.head_len]);
+        out.extend_from_slice(self.payload);
+        out.extend_from_slice(&self.back[..self.back_len]);
+    }
+
+    /// Largest [`Self::total`] that [`Self::stage`] takes.
+    pub const STAGE_MAX: usize = 64;
+
+    /// Bytes a staging buffer needs beyond its staged entries, for
+    /// [`Self::stage`]'s fixed-size copies.
+    pub const STAGE_SLACK: usize = MAX_INT_ENC + Self::STAGE_MAX + MAX_BACKLEN;
+
+    /// Writes the entry (at most [`Self::STAGE_MAX`] bytes) at `at` in
+    /// `stage`, which has [`Self::STAGE_SLACK`] bytes from `at`: the
+    /// encoding and backlen are copied as whole fixed-size arrays, which
+    /// compile to a few moves instead of a `memcpy` call each. Returns
+    /// the entry's size; bytes past it are scratch.
+    pub fn stage(&self, stage: &mut [u8], at: usize) -> usize {
+        stage[at..at + MAX_INT_ENC].copy_from_slice(&self.head);
+        let mut n = at + self.head_len;
+        stage[n..n + self.payload.len()].copy_from_slice(self.payload);
+        n += self.payload.len();
+        stage[n..n + MAX_BACKLEN].copy_from_slice(&self.back);
+        n + self.back_len - at
+    }
+
     /// Writes the entry into `out`, which must be exactly [`Self::total`]
     /// bytes long.
     pub fn write(&self, out: &mut [u8]) {

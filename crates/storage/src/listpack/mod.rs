@@ -268,6 +268,47 @@ impl Listpack {
         self.set_count(self.count + eles.len());
     }
 
+    /// Appends elements in order, integers and strings mixed, moving the
+    /// terminator and rewriting the header once for all of them (a stream
+    /// entry is five or more elements). Small elements are gathered on the
+    /// stack and copied in one go. Capacity grows exactly as with one
+    /// [`Self::append`] per element.
+    pub fn append_entries<'e>(&mut self, eles: impl IntoIterator<Item = LpEntry<'e>>) {
+        const STAGE: usize = 256;
+        let mut stage = [0u8; STAGE + Prepared::STAGE_SLACK];
+        let mut staged = 0;
+        let eof = self.buf.pop();
+        debug_assert_eq!(eof, Some(EOF), "listpack without terminator");
+        let mut added = 0;
+        for e in eles {
+            let p = match e {
+                LpEntry::Int(v) => Prepared::from_int(v),
+                LpEntry::Str(s) => Prepared::from_bytes(s),
+            };
+            // The size with the terminator, as one append would see it.
+            let (old, size) = (self.buf.len() + staged + 1, p.total());
+            if old + size > self.buf.capacity() {
+                self.buf.reserve_exact(staged + size.max(old / 8) + 1);
+            }
+            if size > Prepared::STAGE_MAX || staged + size > STAGE {
+                self.buf.extend_from_slice(&stage[..staged]);
+                staged = 0;
+            }
+            if size > Prepared::STAGE_MAX {
+                p.append_to(&mut self.buf);
+            } else {
+                staged += p.stage(&mut stage, staged);
+            }
+            added += 1;
+        }
+        self.buf.extend_from_slice(&stage[..staged]);
+        self.buf.push(EOF);
+        let total =
+            u32::try_from(self.buf.len()).expect("listpack over 4 GiB; callers check safe_to_add");
+        self.buf[0..4].copy_from_slice(&total.to_le_bytes());
+        self.set_count(self.count + added);
+    }
+
     /// Inserts an element at the head (moves the whole buffer, like Redis).
     pub fn prepend(&mut self, ele: &[u8]) {
         self.insert_at(HDR_SIZE, &Prepared::from_bytes(ele));
@@ -423,6 +464,11 @@ impl Listpack {
     fn replace_with(&mut self, pos: usize, entry: &Prepared<'_>) {
         let old = self.entry_size(pos);
         let size = entry.total();
+        if size == old {
+            // Same size (a counter that keeps its width): nothing moves.
+            entry.write(&mut self.buf[pos..pos + size]);
+            return;
+        }
         self.open_gap(pos, old, size);
         entry.write(&mut self.buf[pos..pos + size]);
         if size < old {

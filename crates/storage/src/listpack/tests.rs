@@ -397,3 +397,37 @@ fn from_bytes_survives_hostile_input() {
     }
     assert!(accepted > 1000, "only {accepted} accepted");
 }
+
+/// `append_entries` leaves the same bytes, count and capacity as one
+/// `append`/`append_int` per element, whatever the mix of sizes (staged
+/// small elements, large ones copied directly, growth mid-batch).
+#[test]
+fn append_entries_matches_one_append_per_element() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    for round in 0..300 {
+        let cap = [0, 64, 4096][round % 3];
+        let mut one = Listpack::with_capacity(cap);
+        let mut batch = Listpack::with_capacity(cap);
+        for _ in 0..rng.usize(1..20) {
+            let values: Vec<Vec<u8>> = (0..rng.usize(0..12))
+                .map(|_| random_value(&mut rng))
+                .collect();
+            let ints: Vec<i64> = values.iter().map(|_| rng.i64(-70000..70000)).collect();
+            let mut eles = Vec::new();
+            for (v, &n) in values.iter().zip(&ints) {
+                if rng.bool() {
+                    one.append_int(n);
+                    eles.push(LpEntry::Int(n));
+                } else {
+                    one.append(v);
+                    eles.push(LpEntry::Str(v));
+                }
+            }
+            batch.append_entries(eles);
+            assert_eq!(batch.as_bytes(), one.as_bytes());
+            assert_eq!(batch.len(), one.len());
+            assert_eq!(batch.allocated_bytes(), one.allocated_bytes());
+        }
+        assert_eq!(validate(batch.as_bytes()), Some(batch.len()));
+    }
+}

@@ -213,28 +213,39 @@ pub(crate) fn same_fields_as_master(lp: &Listpack, m: &Master, fields: &[&[u8]])
 }
 
 /// Appends an entry with `id` to a block whose master ID is `master_id`
-/// and bumps the live count.
-pub(crate) fn append_entry(lp: &mut Listpack, master_id: StreamId, id: StreamId, fields: &[&[u8]]) {
-    let m = master(lp);
-    let same = same_fields_as_master(lp, &m, fields);
+/// and whose master entry `m` was just read, and bumps the live count.
+pub(crate) fn append_entry(
+    lp: &mut Listpack,
+    m: &Master,
+    master_id: StreamId,
+    id: StreamId,
+    fields: &[&[u8]],
+) {
+    let same = same_fields_as_master(lp, m, fields);
     if let Some(p) = lp.first() {
         lp.replace_int(p, m.count + 1);
     }
     let n = fields.len() / 2;
-    lp.append_int(if same { FLAG_SAME_FIELDS } else { 0 });
-    lp.append_int(id.ms.wrapping_sub(master_id.ms) as i64);
-    lp.append_int(id.seq.wrapping_sub(master_id.seq) as i64);
-    if !same {
-        lp.append_int(n as i64);
-    }
-    for pair in fields.chunks_exact(2) {
-        if !same {
-            lp.append(pair[0]);
-        }
-        lp.append(pair[1]);
-    }
+    let flags = if same { FLAG_SAME_FIELDS } else { 0 };
+    let head = [
+        flags,
+        id.ms.wrapping_sub(master_id.ms) as i64,
+        id.seq.wrapping_sub(master_id.seq) as i64,
+    ];
+    let num_fields = (!same).then_some(LpEntry::Int(n as i64));
+    let data = fields.chunks_exact(2).flat_map(move |pair| {
+        let name = (!same).then_some(LpEntry::Str(pair[0]));
+        name.into_iter()
+            .chain(std::iter::once(LpEntry::Str(pair[1])))
+    });
     let lp_count = if same { n + 3 } else { 2 * n + 4 };
-    lp.append_int(lp_count as i64);
+    lp.append_entries(
+        head.into_iter()
+            .map(LpEntry::Int)
+            .chain(num_fields)
+            .chain(data)
+            .chain(std::iter::once(LpEntry::Int(lp_count as i64))),
+    );
 }
 
 /// Marks the entry whose flags are at `flags_pos` deleted. Flags stay one

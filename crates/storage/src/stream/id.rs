@@ -73,12 +73,45 @@ impl StreamId {
 
     /// The `<ms>-<seq>` text replies carry.
     pub fn to_bytes(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(41);
+        self.text().as_bytes().to_vec()
+    }
+
+    /// The `<ms>-<seq>` text on the stack, for a reply that copies it
+    /// anyway (XADD's) and need not allocate it first.
+    pub fn text(self) -> IdText {
+        let mut t = IdText {
+            bytes: [0; IdText::MAX],
+            len: 0,
+        };
         let mut b = itoa::Buffer::new();
-        out.extend_from_slice(b.format(self.ms).as_bytes());
-        out.push(b'-');
-        out.extend_from_slice(b.format(self.seq).as_bytes());
-        out
+        for (i, part) in [self.ms, self.seq].into_iter().enumerate() {
+            if i == 1 {
+                t.bytes[t.len] = b'-';
+                t.len += 1;
+            }
+            let digits = b.format(part).as_bytes();
+            t.bytes[t.len..t.len + digits.len()].copy_from_slice(digits);
+            t.len += digits.len();
+        }
+        t
+    }
+}
+
+/// A stream ID as `<ms>-<seq>` text in a fixed buffer (see
+/// [`StreamId::text`]).
+#[derive(Clone, Copy)]
+pub struct IdText {
+    bytes: [u8; IdText::MAX],
+    len: usize,
+}
+
+impl IdText {
+    /// Longest text: two 20-digit numbers and the dash.
+    const MAX: usize = 41;
+
+    /// The text.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
 }
 

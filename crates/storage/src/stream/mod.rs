@@ -22,7 +22,7 @@ mod range;
 use std::collections::BTreeMap;
 
 pub use group::{Consumer, Group, Nack, INVALID_ENTRIES_READ};
-pub use id::StreamId;
+pub use id::{IdText, StreamId};
 pub use range::{Entry, Range};
 
 use crate::listpack::Listpack;
@@ -151,33 +151,34 @@ impl Stream {
             n => n.min(LISTPACK_MAX_SIZE),
         };
         let data: usize = fields.iter().map(|f| f.len()).sum();
-        let mut tail = self.blocks.last_entry();
-        let full = match tail.as_ref() {
-            None => true,
-            Some(t) => {
-                let lp = t.get();
-                let m = master(lp);
-                lp.bytes_len() + data >= max_bytes
-                    || (limits.node_max_entries > 0
-                        && m.count + m.deleted >= limits.node_max_entries)
+        // The tail block takes the entry unless it is full; its master
+        // entry is read once, for the check and the append.
+        if let Some(mut tail) = self.blocks.last_entry() {
+            let master_id = *tail.key();
+            let lp = tail.get_mut();
+            let m = master(lp);
+            let full = lp.bytes_len() + data >= max_bytes
+                || (limits.node_max_entries > 0 && m.count + m.deleted >= limits.node_max_entries);
+            if !full {
+                append_entry(lp, &m, master_id, id, fields);
+                self.appended(id);
+                return;
             }
-        };
-        let master_id = if full {
-            if let Some(t) = tail.as_mut() {
-                t.get_mut().shrink_to_fit();
-            }
-            let prealloc = match limits.node_max_bytes {
-                n if n > 0 && n < MAX_PREALLOC => n,
-                _ => MAX_PREALLOC,
-            };
-            self.blocks.insert(id, new_block(fields, prealloc));
-            id
-        } else {
-            tail.as_ref().map(|t| *t.key()).unwrap_or(id)
-        };
-        if let Some(lp) = self.blocks.get_mut(&master_id) {
-            append_entry(lp, master_id, id, fields);
+            lp.shrink_to_fit();
         }
+        let prealloc = match limits.node_max_bytes {
+            n if n > 0 && n < MAX_PREALLOC => n,
+            _ => MAX_PREALLOC,
+        };
+        let mut lp = new_block(fields, prealloc);
+        let m = master(&lp);
+        append_entry(&mut lp, &m, id, id, fields);
+        self.blocks.insert(id, lp);
+        self.appended(id);
+    }
+
+    /// The bookkeeping after [`Self::append`] stored the entry `id`.
+    fn appended(&mut self, id: StreamId) {
         self.length += 1;
         // Saturating: a count loaded from RDB may already be the largest.
         self.entries_added = self.entries_added.saturating_add(1);

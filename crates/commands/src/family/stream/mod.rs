@@ -89,7 +89,7 @@ fn write_stream<'k>(
 
 /// Writes an ID as a bulk string.
 fn reply_id(out: &mut Reply, id: StreamId) {
-    out.bulk(&id.to_bytes());
+    out.bulk(id.text().as_bytes());
 }
 
 /// Writes a listpack element as a bulk string.

@@ -137,15 +137,19 @@ pub(super) fn xadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     let (db, key) = (ctx.db, args[1]);
     let ks = ctx.engine.shard_for(key);
     let now = ks.now_ms().max(0) as u64;
-    if write_stream(ks, db, key)?.is_none() {
-        if t.nomkstream {
+    let s = match write_stream(ks, db, key)? {
+        Some(s) => s,
+        None if t.nomkstream => {
             ctx.out.null();
             return Ok(());
         }
-        ks.add(db, key, Value::Stream(Box::default()));
-    }
-    let Some(s) = write_stream(ks, db, key)? else {
-        return Ok(());
+        None => {
+            ks.add(db, key, Value::Stream(Box::default()));
+            match write_stream(ks, db, key)? {
+                Some(s) => s,
+                None => return Ok(()),
+            }
+        }
     };
     if s.last_id == StreamId::MAX {
         return Err(CmdError::StreamExhausted);
@@ -164,7 +168,7 @@ pub(super) fn xadd(ctx: &mut Ctx, args: &[&[u8]]) -> CmdResult {
     // Replicas and the AOF get the ID this XADD generated and the exact
     // trim it did, so that replaying it has the same effect.
     let id_generated = !matches!(t.id, Some((_, true)));
-    let rewrite = (t.approx || id_generated).then(|| {
+    let rewrite = (ctx.propagating && (t.approx || id_generated)).then(|| {
         let mut v = exact_trim(args, &t, s);
         if id_generated {
             v[t.id_pos] = id.to_bytes();
