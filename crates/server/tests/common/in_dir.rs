@@ -27,7 +27,7 @@ impl Drop for Proc {
     }
 }
 
-/// Starts `bin` in `dir` (log in `dir/log`, no save points, no AOF,
+/// Starts `bin` in `dir` (log in `dir/log`, stderr in `dir/stderr`, no save points, no AOF,
 /// DEBUG enabled, then `extra`) and waits until it accepts connections.
 pub fn spawn(bin: &str, dir: &Path, extra: &[&str]) -> Proc {
     try_spawn(bin, dir, extra).unwrap_or_else(|status| panic!("server exited: {status}"))
@@ -53,7 +53,12 @@ pub fn try_spawn(bin: &str, dir: &Path, extra: &[&str]) -> Result<Proc, ExitStat
         .arg(dir)
         .args(extra)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        // A crash leaves its panic message here for the failing test.
+        .stderr(
+            std::fs::File::create(dir.join("stderr"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
+        )
         .spawn()
         .expect("spawn server");
     for _ in 0..1000 {
