@@ -74,6 +74,13 @@ impl Server {
             self.aof.last_rewrite_ok = false;
             return Err(Logged);
         }
+        if self.aof.status == Status::WaitRewrite {
+            // What is fsynced from now on counts once this first rewrite
+            // has made the AOF whole (Redis's `fsynced_reploff_pending`
+            // set when the rewrite starts).
+            self.aof.bio.set_fsynced_offset(self.effects.repl_offset());
+            self.aof.fsynced_reploff = 0;
+        }
         self.aof.rewrites += 1;
         let forked = self.fork_child(|s| {
             let tmp = child_temp_file(std::process::id() as libc::pid_t);
@@ -149,7 +156,9 @@ impl Server {
             show(&name)
         ));
         if let Some(old) = self.aof.file.replace(Arc::new(file)) {
-            self.aof.bio.fsync_and_close(old);
+            self.aof
+                .bio
+                .fsync_and_close(old, self.effects.repl_offset());
             self.aof.last_fsync_unix = self.now_ms / 1000;
         }
         self.aof.last_incr_size = 0;
@@ -291,6 +300,7 @@ impl Server {
         self.log_notice("Background AOF rewrite finished successfully");
         if self.aof.status == Status::WaitRewrite {
             self.aof.status = Status::On;
+            self.aof.fsynced_reploff = self.aof.bio.fsynced_offset();
         }
         self.log_verbose(&format!(
             "Background AOF rewrite signal handler took {}us",
@@ -468,6 +478,8 @@ impl Server {
         self.aof.rewrite_scheduled = false;
         self.aof.last_incr_size = 0;
         self.aof.last_incr_fsync_offset = 0;
+        self.aof.fsynced_reploff = -1;
+        self.aof.bio.set_fsynced_offset(0);
         self.kill_aof_rewrite();
         self.aof.feed.borrow_mut().buf = Vec::new();
         self.sync_aof_feed();

@@ -25,6 +25,9 @@ impl Server {
             return self.load_at_startup();
         }
         self.aof.status = Status::On;
+        // Nothing written yet: offset 0 is on disk (Redis starts
+        // `fsynced_reploff` at 0 with the AOF on).
+        self.aof.fsynced_reploff = 0;
         let started = std::time::Instant::now();
         let loaded = self.with_loading(LoadKind::Aof, 0, None, Server::load_aof_files);
         match loaded {
