@@ -178,6 +178,9 @@ pub struct AofState {
     pub rewrite_scheduled: bool,
     /// Seconds the last rewrite took (-1 before the first).
     pub rewrite_time_last: i64,
+    /// Copy-on-write peak of the last successful rewrite child, in bytes
+    /// (INFO `aof_last_cow_size`).
+    pub last_cow_size: u64,
     /// Rewrites started (INFO `aof_rewrites`).
     pub rewrites: u64,
     /// Rewrites failed in a row.
@@ -218,6 +221,7 @@ impl AofState {
             child: None,
             rewrite_scheduled: false,
             rewrite_time_last: -1,
+            last_cow_size: 0,
             rewrites: 0,
             consecutive_failures: 0,
             last_rewrite_ok: true,

@@ -12,6 +12,7 @@ use super::files;
 use super::Logged;
 use super::Status;
 use crate::persistence::bgsave::Child;
+use crate::persistence::child_info;
 use crate::server::Server;
 use std::fs::File;
 use std::sync::Arc;
@@ -82,13 +83,25 @@ impl Server {
             self.aof.fsynced_reploff = 0;
         }
         self.aof.rewrites += 1;
+        // Without a pipe the rewrite runs all the same, unreported.
+        let pipe = child_info::Pipe::new().ok();
         let forked = self.fork_child(|s| {
+            let mut sender = pipe.as_ref().and_then(|p| p.sender("AOF rewrite").ok());
             let tmp = child_temp_file(std::process::id() as libc::pid_t);
-            match s.write_aof_base(std::path::Path::new(&tmp)) {
+            let mut on_key = |n| {
+                if let Some(line) = sender.as_mut().and_then(|s| s.keys_written(n)) {
+                    s.log_verbose(&line);
+                }
+            };
+            match s.write_aof_base(std::path::Path::new(&tmp), &mut on_key) {
                 Ok(()) => {
                     s.log_notice(&format!(
                         "Successfully created the temporary AOF base file {tmp}"
                     ));
+                    if let Some(sender) = sender.as_mut() {
+                        let line = sender.finish(child_info::KIND_AOF_DONE, 0);
+                        s.log_notice(&line);
+                    }
                     0
                 }
                 Err(Logged) => 1,
@@ -109,10 +122,11 @@ impl Server {
             "Background append only file rewriting started by pid {pid}"
         ));
         self.aof.rewrite_scheduled = false;
+        self.start_child_figures();
         self.aof.child = Some(Child {
             pid,
             started: std::time::Instant::now(),
-            info: None,
+            info: pipe.map(child_info::Pipe::into_receiver),
             info_read: std::time::Instant::now(),
         });
         self.sync_aof_feed();
@@ -172,14 +186,20 @@ impl Server {
     /// Collects a finished rewrite child (from the cron) and completes or
     /// abandons its rewrite.
     pub fn reap_aof_rewrite(&mut self) {
-        let Some(child) = self.aof.child.as_ref() else {
+        let Some(child) = self.aof.child.as_mut() else {
             return;
         };
+        let mut reports = child.progress_reports();
         let mut status = 0;
         // SAFETY: waitpid on our own child with WNOHANG never blocks.
         let r = unsafe { libc::waitpid(child.pid, &mut status, libc::WNOHANG) };
         if r == 0 {
+            self.apply_child_reports(reports);
             return;
+        }
+        if r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+            // The final report, written before the child exited.
+            reports.extend(child.final_reports());
         }
         let (code, signal) = if r != child.pid {
             (1, 0)
@@ -188,6 +208,8 @@ impl Server {
         } else {
             (libc::WEXITSTATUS(status), 0)
         };
+        self.apply_child_reports(reports);
+        self.rdb.child_figures = Default::default();
         if let Some(child) = self.aof.child.take() {
             self.aof_rewrite_done(&child, code, signal);
         }
@@ -330,6 +352,7 @@ impl Server {
             }
         }
         self.remove_rewrite_temp_files(child.pid);
+        self.rdb.child_figures = Default::default();
         self.sync_aof_feed();
     }
 

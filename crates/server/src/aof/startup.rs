@@ -85,7 +85,7 @@ impl Server {
         let had_incr = !self.aof.manifest.incr.is_empty();
         if self.aof.manifest.is_empty() {
             let base = self.aof.manifest.new_base(&cfg.filename, cfg.rdb_preamble);
-            if self.write_aof_base(&cfg.path(&base)).is_err() {
+            if self.write_aof_base(&cfg.path(&base), &mut |_| {}).is_err() {
                 return Err("can't create the AOF base file".into());
             }
             self.log_notice(&format!(

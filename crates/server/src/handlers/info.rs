@@ -561,7 +561,7 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
         "aof_last_write_status",
         if write_ok { "ok" } else { "err" },
     );
-    field(out, "aof_last_cow_size", 0);
+    field(out, "aof_last_cow_size", a.last_cow_size);
     field(out, "module_fork_in_progress", 0);
     field(out, "module_fork_last_cow_size", 0);
     if aof {
