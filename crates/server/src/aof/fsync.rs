@@ -33,6 +33,8 @@ enum Job {
     /// Delete a file (history files can be large: unlinking them may take
     /// a while).
     Unlink(PathBuf),
+    /// Signal once every job queued before it is done.
+    Barrier(Sender<()>),
 }
 
 /// The worker's handle, owned by the AOF state.
@@ -121,6 +123,19 @@ impl BackgroundFsync {
         self.jobs.as_ref()
     }
 
+    /// Waits until every job queued so far is done (Redis's
+    /// `bioDrainWorker`): before the first rewrite of an AOF turned on
+    /// at runtime, so no fsync of an older file reports its offset late.
+    pub fn drain(&mut self) {
+        let Some(jobs) = self.jobs.as_ref() else {
+            return;
+        };
+        let (tx, rx) = channel();
+        if jobs.send(Job::Barrier(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+
     /// Fsyncs queued or running (INFO `aof_pending_bio_fsync`).
     pub fn pending(&self) -> usize {
         self.pending.load(Ordering::SeqCst)
@@ -170,6 +185,9 @@ fn run(job: Job, failed: &AtomicI32, pending: &AtomicUsize, fsynced: &AtomicI64)
         }
         Job::Unlink(path) => {
             let _ = std::fs::remove_file(path);
+        }
+        Job::Barrier(done) => {
+            let _ = done.send(());
         }
     }
 }

@@ -78,7 +78,9 @@ impl Server {
         if self.aof.status == Status::WaitRewrite {
             // What is fsynced from now on counts once this first rewrite
             // has made the AOF whole (Redis's `fsynced_reploff_pending`
-            // set when the rewrite starts).
+            // set when the rewrite starts), after the fsyncs of older
+            // files have reported.
+            self.aof.bio.drain();
             self.aof.bio.set_fsynced_offset(self.effects.repl_offset());
             self.aof.fsynced_reploff = 0;
         }
