@@ -74,6 +74,24 @@ pub fn timeout_deadline(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError
     Ok(Some(now_ms + ms))
 }
 
+/// Parses a timeout in whole milliseconds (WAIT, WAITAOF; Redis's
+/// `getTimeoutFromObjectOrReply` in milliseconds) into an absolute
+/// deadline in Unix ms from the command time `now_ms`; `None` for 0,
+/// which waits forever.
+pub fn timeout_ms_deadline(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
+    let ms = num::parse_i64(arg).ok_or(CmdError::InvalidTimeout)?;
+    if ms < 0 {
+        return Err(CmdError::NegativeTimeout);
+    }
+    if ms == 0 {
+        return Ok(None);
+    }
+    if ms > i64::MAX - now_ms {
+        return Err(CmdError::TimeoutOutOfRange);
+    }
+    Ok(Some(now_ms + ms))
+}
+
 /// C's `strtod` over `text` up to its first NUL byte (a C string ends
 /// there): the value and how many bytes it read (0 when there is no
 /// number at all).
@@ -152,6 +170,29 @@ pub fn strtod_whole(arg: &[u8]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn millisecond_timeouts_parse_like_redis() {
+        let now = 1_000_000;
+        assert_eq!(timeout_ms_deadline(b"0", now), Ok(None));
+        assert_eq!(timeout_ms_deadline(b"50", now), Ok(Some(now + 50)));
+        assert_eq!(
+            timeout_ms_deadline(b"0.5", now),
+            Err(CmdError::InvalidTimeout)
+        );
+        assert_eq!(
+            timeout_ms_deadline(b"-1", now),
+            Err(CmdError::NegativeTimeout)
+        );
+        assert_eq!(
+            timeout_ms_deadline(b"9223372036854775807", now),
+            Err(CmdError::TimeoutOutOfRange)
+        );
+        assert_eq!(
+            timeout_ms_deadline(b"9223372036854775808", now),
+            Err(CmdError::InvalidTimeout)
+        );
+    }
 
     #[test]
     fn timeouts_parse_like_redis() {

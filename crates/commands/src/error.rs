@@ -230,6 +230,8 @@ pub enum CmdError {
     NegativeTimeout,
     /// A timeout so large the deadline overflows.
     TimeoutOutOfRange,
+    /// WAITAOF asking for a local fsync while `appendonly` is off.
+    WaitAofAppendOnlyOff,
     /// CLIENT LIST/KILL TYPE with an unknown type; carries it.
     UnknownClientType(String),
     /// CLIENT LIST ID with an id that is not an integer.
@@ -791,6 +793,9 @@ impl CmdError {
             TimeoutNotFloat => "ERR timeout is not a float or out of range".into(),
             NegativeTimeout => "ERR timeout is negative".into(),
             TimeoutOutOfRange => "ERR timeout is out of range".into(),
+            WaitAofAppendOnlyOff => {
+                "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.".into()
+            }
             UnknownClientType(t) => format!("ERR Unknown client type '{t}'").into(),
             InvalidClientId => "ERR Invalid client ID".into(),
             ClientIdNotPositive => "ERR client-id should be greater than 0".into(),

@@ -43,6 +43,7 @@ impl Server {
             deadline_ms: deadline,
             kind: req.kind,
             wake_on_delete: req.wake_on_delete,
+            acks: None,
         });
         for k in keys {
             self.engine.shard_for(&k).block_on(db, &k);
@@ -70,6 +71,9 @@ impl Server {
         }
         if let Some(d) = b.deadline_ms {
             self.block_deadlines.remove(&(d, key));
+        }
+        if b.acks.is_some() {
+            self.waiting_acks.retain(|&k| k != key);
         }
         Some(b)
     }
@@ -173,14 +177,17 @@ impl Server {
     }
 
     /// Unblocks a client as if its timeout had passed (also CLIENT UNBLOCK
-    /// TIMEOUT).
+    /// TIMEOUT): a null array, or for WAIT and WAITAOF the
+    /// acknowledgements counted so far.
     pub fn unblock_with_timeout(&mut self, key: usize) {
         let Some(b) = self.unblock_client(key) else {
             return;
         };
         self.cmd_stats[b.cmd].calls += 1;
         self.stats.total_commands_processed += 1;
-        if let Some(c) = self.clients.get_mut(key) {
+        if let Some(wait) = b.acks {
+            self.reply_acks(key, wait);
+        } else if let Some(c) = self.clients.get_mut(key) {
             Reply::new(&mut c.out, c.resp).null_array();
         }
         self.end_caching_window(key);
@@ -195,6 +202,14 @@ impl Server {
         };
         self.cmd_stats[b.cmd].calls += 1;
         self.cmd_stats[b.cmd].failed_calls += 1;
+        self.stats.total_commands_processed += 1;
+        if b.acks.is_some() {
+            // Redis counts a WAIT or WAITAOF unblocked this way twice
+            // (once for the error, once more as it leaves the waiting
+            // list); INFO shows the same numbers here.
+            self.cmd_stats[b.cmd].calls += 1;
+            self.stats.total_commands_processed += 1;
+        }
         self.stats.count_error(b"UNBLOCKED");
         if let Some(c) = self.clients.get_mut(key) {
             Reply::new(&mut c.out, c.resp).error("UNBLOCKED client unblocked via CLIENT UNBLOCK");

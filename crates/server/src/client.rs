@@ -62,6 +62,21 @@ pub struct Blocked {
     /// Run the command again also when a key is deleted or changes type
     /// (XREADGROUP, which then fails with NOGROUP).
     pub wake_on_delete: bool,
+    /// WAIT or WAITAOF: what acknowledgements it waits for (no keys then).
+    pub acks: Option<AckWait>,
+}
+
+/// What a client blocked in WAIT or WAITAOF waits for (Redis's
+/// `bstate.reploffset`, `numreplicas`, `numlocal`).
+#[derive(Clone, Copy, Debug)]
+pub struct AckWait {
+    /// The replication offset of its last write.
+    pub offset: i64,
+    /// Replicas that must acknowledge it.
+    pub numreplicas: i64,
+    /// WAITAOF: whether the local AOF must have fsynced it; `None` for
+    /// WAIT (replicas' processing, not their fsync, is counted).
+    pub numlocal: Option<bool>,
 }
 
 /// MULTI state.
@@ -214,6 +229,14 @@ pub struct Client {
     pub tracking_redirect: ClientId,
     /// CLIENT TRACKING BCAST prefixes, in byte order.
     pub tracking_prefixes: std::collections::BTreeSet<Vec<u8>>,
+    /// The replication offset after its last command that propagated
+    /// something (Redis's `woff`): what WAIT and WAITAOF wait for.
+    pub woff: i64,
+    /// A replica: the offset it acknowledged processing (REPLCONF ACK).
+    pub repl_ack_off: i64,
+    /// A replica: the offset it acknowledged fsyncing to its AOF
+    /// (REPLCONF ACK ... FACK).
+    pub repl_aof_off: i64,
 }
 
 impl Client {
@@ -284,6 +307,9 @@ impl Client {
             script_saved_resp: None,
             tracking_redirect: 0,
             tracking_prefixes: std::collections::BTreeSet::new(),
+            woff: 0,
+            repl_ack_off: 0,
+            repl_aof_off: 0,
         }
     }
 

@@ -37,6 +37,14 @@ const PUBSUB_CONTEXT_ALLOWED: &[&str] = &[
     "reset",
 ];
 
+/// Why a command's client parks.
+enum Park {
+    /// On keys (a blocking command found nothing).
+    Keys(lodestone_commands::BlockRequest),
+    /// For acknowledgements (WAIT, WAITAOF), until the deadline.
+    Acks(Option<i64>, crate::client::AckWait),
+}
+
 /// Commands that run (rather than queue) inside MULTI.
 const MULTI_CONTROL: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
 
@@ -392,6 +400,7 @@ impl Server {
         }
         let dirty_before = (self.effects.active() && Effects::propagates_itself(&cmd.fullname))
             .then(|| self.dirty_total());
+        let offset_before = self.effects.repl_offset();
         let arbitrary_keys = cmd.flags & cmdflags::TOUCHES_ARBITRARY_KEYS != 0;
         self.call_depth += 1;
         let caller = self.current_client.replace(key);
@@ -455,7 +464,12 @@ impl Server {
         if self.tracking.is_active() {
             self.tracking_after_call(key, id, args);
         }
-        if let Some(req) = block {
+        let park = match (block, self.park_for_acks.take()) {
+            (Some(req), _) => Some(Park::Keys(req)),
+            (None, Some((deadline, wait))) => Some(Park::Acks(deadline, wait)),
+            (None, None) => None,
+        };
+        if let Some(park) = park {
             self.running_cmd = outer_cmd;
             self.current_client = caller;
             // Parked: statistics count the command when it completes;
@@ -470,7 +484,10 @@ impl Server {
                     self.record_commands(db, commands, everywhere);
                 }
             }
-            self.block_client(key, id, args, req);
+            match park {
+                Park::Keys(req) => self.block_client(key, id, args, req),
+                Park::Acks(deadline, wait) => self.block_for_acks(key, id, deadline, wait),
+            }
             if caller != Some(key) {
                 self.send_deferred_pushes(key);
             }
@@ -478,6 +495,7 @@ impl Server {
                 self.effects.end_unit(!arbitrary_keys);
                 self.feed_replicas();
             }
+            self.remember_write_offset(key, offset_before);
             return;
         }
         if dirty_before.is_some() {
@@ -538,7 +556,21 @@ impl Server {
             // The execution unit ends before woken clients run theirs.
             self.effects.end_unit(!arbitrary_keys);
             self.feed_replicas();
+        }
+        self.remember_write_offset(key, offset_before);
+        if self.call_depth == 0 {
             self.serve_ready_keys();
+        }
+    }
+
+    /// Remembers the replication offset in the client after a command
+    /// that propagated something (Redis's `woff`), for WAIT and WAITAOF.
+    fn remember_write_offset(&mut self, key: usize, before: i64) {
+        let now = self.effects.repl_offset();
+        if now != before {
+            if let Some(c) = self.clients.get_mut(key) {
+                c.woff = now;
+            }
         }
     }
 

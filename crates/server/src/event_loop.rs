@@ -490,6 +490,7 @@ impl Server {
     /// Work done after handling events and before waiting again.
     fn before_sleep(&mut self) {
         self.expire_blocked_clients();
+        self.process_clients_waiting_acks();
         self.resume_clients();
         if self.active_expire {
             let now = unix_ms();
@@ -509,6 +510,11 @@ impl Server {
         if self.aof_active() {
             self.flush_aof(false);
         }
+        // What that fsync covered can answer WAITAOF clients now rather
+        // than at the next iteration.
+        self.update_fsynced_reploff();
+        self.process_clients_waiting_acks();
+        self.send_getack_to_replicas();
         self.flush_pending_writes(None);
         let closing = std::mem::take(&mut self.to_close);
         for key in closing {

@@ -29,6 +29,7 @@ pub mod server;
 pub mod slowlog;
 pub mod stats;
 pub mod tracking;
+pub mod wait_acks;
 
 use config::Config;
 

@@ -59,6 +59,10 @@ pub struct Effects {
     sinks: Vec<Box<dyn EffectSink>>,
     pending: Vec<Effect>,
     suspended: bool,
+    /// The replication offset (Redis's `master_repl_offset`): bytes of
+    /// the replicas' stream once one attached, before that one per
+    /// command propagated (what WAIT and WAITAOF compare with).
+    repl_offset: i64,
 }
 
 impl Effects {
@@ -83,6 +87,17 @@ impl Effects {
     pub fn set_suspended(&mut self, suspended: bool) {
         self.suspended = suspended;
         self.pending.clear();
+    }
+
+    /// The replication offset after everything propagated so far.
+    pub fn repl_offset(&self) -> i64 {
+        self.repl_offset
+    }
+
+    /// Moves the replication offset on by `n` (bytes the replicas' stream
+    /// received, or one command fed while no replica stream exists).
+    pub fn advance_repl_offset(&mut self, n: i64) {
+        self.repl_offset += n;
     }
 
     /// Whether anyone consumes the stream (recording is skipped if not).
@@ -123,6 +138,16 @@ impl Effects {
             args: vec![name.to_vec()],
             targets: TARGET_ALL,
         };
+        if !self.has_sink(TARGET_REPLICAS) {
+            // Without a replica stream Redis still counts each command
+            // meant for replicas (MULTI and EXEC included) in the offset,
+            // so WAITAOF can tell which writes an fsync covered.
+            let n = pending
+                .iter()
+                .filter(|e| e.targets & TARGET_REPLICAS != 0)
+                .count() as i64;
+            self.repl_offset += n + if wrap { 2 } else { 0 };
+        }
         for sink in &mut self.sinks {
             let target = sink.target();
             let mut unit: Vec<Effect> = Vec::with_capacity(pending.len() + 2);

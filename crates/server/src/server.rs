@@ -192,6 +192,15 @@ pub struct Server {
     )>,
     /// Clients attached as replicas.
     pub replicas: Vec<usize>,
+    /// Clients blocked in WAIT or WAITAOF, the latest first (see
+    /// `wait_acks.rs`).
+    pub waiting_acks: Vec<usize>,
+    /// Set by WAIT or WAITAOF when their client must park (deadline, what
+    /// it waits for); `call` parks it once the handler returns.
+    pub park_for_acks: Option<(Option<i64>, crate::client::AckWait)>,
+    /// A client blocked in WAIT or WAITAOF: ask the replicas for an
+    /// acknowledgement before sleeping (REPLCONF GETACK).
+    pub get_ack_from_replicas: bool,
     /// RDB saving and loading state (SAVE, BGSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
     /// The data set load in progress, if any (see `loading.rs`).
@@ -338,6 +347,9 @@ impl Server {
             aof,
             replica_feed: None,
             replicas: Vec::new(),
+            waiting_acks: Vec::new(),
+            park_for_acks: None,
+            get_ack_from_replicas: false,
             in_script: false,
             busy_script: None,
             to_reread: Vec::new(),

@@ -40,9 +40,10 @@ impl Write for SyncingWriter {
 
 impl Server {
     /// Writes the data set as an AOF base file at `path`, in the process
-    /// that calls it (the rewrite child, or the server at startup). The
-    /// error has been logged.
-    pub fn write_aof_base(&self, path: &Path) -> Result<(), Logged> {
+    /// that calls it (the rewrite child, or the server at startup),
+    /// calling `on_key` after each key with the number written so far.
+    /// The error has been logged.
+    pub fn write_aof_base(&self, path: &Path, on_key: &mut dyn FnMut(u64)) -> Result<(), Logged> {
         let tmp = format!("temp-rewriteaof-{}.aof", std::process::id());
         let err = crate::config::special::os_error_text;
         let file = match File::create(&tmp) {
@@ -63,7 +64,7 @@ impl Server {
                 unsynced: 0,
             },
         );
-        let written = self.write_base_content(&mut w).and_then(|()| {
+        let written = self.write_base_content(&mut w, on_key).and_then(|()| {
             let inner = w.into_inner().map_err(|e| e.into_error())?;
             inner.file.sync_all()
         });
@@ -87,9 +88,13 @@ impl Server {
     }
 
     /// The base's bytes: an RDB snapshot or the commands of the data set.
-    fn write_base_content(&self, w: &mut impl Write) -> io::Result<()> {
+    fn write_base_content(
+        &self,
+        w: &mut impl Write,
+        on_key: &mut dyn FnMut(u64),
+    ) -> io::Result<()> {
         if self.aof.cfg.rdb_preamble {
-            crate::persistence::save::write_snapshot(self, w, true, &mut |_| {})?;
+            crate::persistence::save::write_snapshot(self, w, true, on_key)?;
             return Ok(());
         }
         let timestamp = self
@@ -98,6 +103,6 @@ impl Server {
             .borrow()
             .timestamps
             .then(|| crate::server::unix_ms() / 1000);
-        commands::write_dataset(self, w, timestamp)
+        commands::write_dataset(self, w, timestamp, on_key)
     }
 }

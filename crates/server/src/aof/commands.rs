@@ -16,12 +16,16 @@ use std::io::{self, Write};
 const ITEMS_PER_CMD: usize = 64;
 
 /// Writes every function library and key of `server` to `out` as
-/// commands, preceded by a timestamp annotation when `timestamp` is given.
+/// commands, preceded by a timestamp annotation when `timestamp` is given,
+/// calling `on_key` after each key with the number of keys written so far
+/// (a rewrite child's progress reports).
 pub fn write_dataset(
     server: &Server,
     out: &mut impl Write,
     timestamp: Option<i64>,
+    on_key: &mut dyn FnMut(u64),
 ) -> io::Result<()> {
+    let mut keys = 0u64;
     let mut buf = Vec::with_capacity(64 * 1024);
     if let Some(t) = timestamp {
         push_timestamp(&mut buf, t);
@@ -52,6 +56,8 @@ pub fn write_dataset(
                     out.write_all(&buf)?;
                     buf.clear();
                 }
+                keys += 1;
+                on_key(keys);
                 if let Some(d) = delay {
                     std::thread::sleep(d);
                 }

@@ -191,10 +191,11 @@ impl Server {
                 self.aof_latency("aof-fsync-always", ms);
                 self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
                 self.aof.last_fsync_unix = now;
+                self.aof.bio.set_fsynced_offset(self.effects.repl_offset());
             }
             FsyncPolicy::EverySec if now > self.aof.last_fsync_unix => {
                 if !sync_in_progress {
-                    self.aof.bio.fsync(file);
+                    self.aof.bio.fsync(file, self.effects.repl_offset());
                     self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
                 }
                 self.aof.last_fsync_unix = now;

@@ -9,23 +9,32 @@
 //! rewrite opened a new incremental file) is closed by whoever drops it
 //! last: the worker, after its final fsync, when a job is still queued.
 //! The worker only flushes files; it never touches server state, and
-//! reports through atomics: how many fsyncs are pending and the `errno`
-//! of the last failed one (0 once one succeeds again).
+//! reports through atomics: how many fsyncs are pending, the `errno`
+//! of the last failed one (0 once one succeeds again) and the
+//! replication offset the last successful fsync covered (Redis's
+//! `fsynced_reploff_pending`, which WAITAOF waits on).
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 
 /// One job.
 enum Job {
     /// Flush a file; `counted` in `pending` (a plain fsync, not the final
-    /// one before the file is closed).
-    Fsync { file: Arc<File>, counted: bool },
+    /// one before the file is closed); `offset` is the replication offset
+    /// of the last write the file holds.
+    Fsync {
+        file: Arc<File>,
+        counted: bool,
+        offset: i64,
+    },
     /// Delete a file (history files can be large: unlinking them may take
     /// a while).
     Unlink(PathBuf),
+    /// Signal once every job queued before it is done.
+    Barrier(Sender<()>),
 }
 
 /// The worker's handle, owned by the AOF state.
@@ -34,18 +43,32 @@ pub struct BackgroundFsync {
     jobs: Option<Sender<Job>>,
     pending: Arc<AtomicUsize>,
     failed_errno: Arc<AtomicI32>,
+    fsynced: Arc<AtomicI64>,
 }
 
 impl BackgroundFsync {
-    /// Queues an fsync of `file` (Redis's `aof_background_fsync`).
-    pub fn fsync(&mut self, file: &Arc<File>) {
-        self.submit(file.clone(), true);
+    /// Queues an fsync of `file`, whose last write ends at replication
+    /// offset `offset` (Redis's `aof_background_fsync`).
+    pub fn fsync(&mut self, file: &Arc<File>, offset: i64) {
+        self.submit(file.clone(), true, offset);
     }
 
     /// Queues a final fsync of a file no longer written to; the worker
     /// drops it afterwards (Redis's `aof_background_fsync_and_close`).
-    pub fn fsync_and_close(&mut self, file: Arc<File>) {
-        self.submit(file, false);
+    pub fn fsync_and_close(&mut self, file: Arc<File>, offset: i64) {
+        self.submit(file, false, offset);
+    }
+
+    /// The replication offset covered by the last fsync that succeeded
+    /// (Redis's `fsynced_reploff_pending`).
+    pub fn fsynced_offset(&self) -> i64 {
+        self.fsynced.load(Ordering::SeqCst)
+    }
+
+    /// Sets that offset: after an fsync on the event loop, or to restart
+    /// from the current offset when the AOF is turned on or off.
+    pub fn set_fsynced_offset(&self, offset: i64) {
+        self.fsynced.store(offset, Ordering::SeqCst);
     }
 
     /// Deletes a file in the background (Redis's `bg_unlink`).
@@ -53,11 +76,15 @@ impl BackgroundFsync {
         self.send(Job::Unlink(path));
     }
 
-    fn submit(&mut self, file: Arc<File>, counted: bool) {
+    fn submit(&mut self, file: Arc<File>, counted: bool, offset: i64) {
         if counted {
             self.pending.fetch_add(1, Ordering::SeqCst);
         }
-        self.send(Job::Fsync { file, counted });
+        self.send(Job::Fsync {
+            file,
+            counted,
+            offset,
+        });
     }
 
     fn send(&mut self, job: Job) {
@@ -74,7 +101,7 @@ impl BackgroundFsync {
                 let _ = tx.send(job);
             }
             // No thread: do it here rather than not at all.
-            None => run(job, &self.failed_errno, &self.pending),
+            None => run(job, &self.failed_errno, &self.pending, &self.fsynced),
         }
     }
 
@@ -83,16 +110,30 @@ impl BackgroundFsync {
         let (tx, rx) = channel::<Job>();
         let pending = self.pending.clone();
         let failed = self.failed_errno.clone();
+        let fsynced = self.fsynced.clone();
         std::thread::Builder::new()
             .name("aof-fsync".into())
             .spawn(move || {
                 for job in rx {
-                    run(job, &failed, &pending);
+                    run(job, &failed, &pending, &fsynced);
                 }
             })
             .ok()?;
         self.jobs = Some(tx);
         self.jobs.as_ref()
+    }
+
+    /// Waits until every job queued so far is done (Redis's
+    /// `bioDrainWorker`): before the first rewrite of an AOF turned on
+    /// at runtime, so no fsync of an older file reports its offset late.
+    pub fn drain(&mut self) {
+        let Some(jobs) = self.jobs.as_ref() else {
+            return;
+        };
+        let (tx, rx) = channel();
+        if jobs.send(Job::Barrier(tx)).is_ok() {
+            let _ = rx.recv();
+        }
     }
 
     /// Fsyncs queued or running (INFO `aof_pending_bio_fsync`).
@@ -115,14 +156,21 @@ impl BackgroundFsync {
 }
 
 /// Runs one job. An fsync's outcome is recorded as Redis's bio thread
-/// does (a descriptor that went away is not an error); the file is
-/// dropped (closed, when it was the last holder) before the job counts
-/// as done.
-fn run(job: Job, failed: &AtomicI32, pending: &AtomicUsize) {
+/// does (a descriptor that went away is not an error, and a success
+/// publishes the offset it covered); the file is dropped (closed, when
+/// it was the last holder) before the job counts as done.
+fn run(job: Job, failed: &AtomicI32, pending: &AtomicUsize, fsynced: &AtomicI64) {
     match job {
-        Job::Fsync { file, counted } => {
+        Job::Fsync {
+            file,
+            counted,
+            offset,
+        } => {
             match file.sync_data() {
-                Ok(()) => failed.store(0, Ordering::SeqCst),
+                Ok(()) => {
+                    failed.store(0, Ordering::SeqCst);
+                    fsynced.store(offset, Ordering::SeqCst);
+                }
                 Err(e) => {
                     let errno = e.raw_os_error().unwrap_or(libc::EIO);
                     if errno != libc::EBADF && errno != libc::EINVAL {
@@ -137,6 +185,9 @@ fn run(job: Job, failed: &AtomicI32, pending: &AtomicUsize) {
         }
         Job::Unlink(path) => {
             let _ = std::fs::remove_file(path);
+        }
+        Job::Barrier(done) => {
+            let _ = done.send(());
         }
     }
 }

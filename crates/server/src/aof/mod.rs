@@ -153,6 +153,10 @@ pub struct AofState {
     pub last_incr_fsync_offset: u64,
     /// Unix time (s) of the last fsync started.
     pub last_fsync_unix: i64,
+    /// The replication offset known to be fsynced (Redis's
+    /// `fsynced_reploff`): -1 while the AOF is off, taken from the
+    /// worker's report before every sleep once the AOF is on.
+    pub fsynced_reploff: i64,
     /// Unix time (s) since which a write waits for a slow background
     /// fsync (0: none waits).
     pub flush_postponed_start: i64,
@@ -174,6 +178,9 @@ pub struct AofState {
     pub rewrite_scheduled: bool,
     /// Seconds the last rewrite took (-1 before the first).
     pub rewrite_time_last: i64,
+    /// Copy-on-write peak of the last successful rewrite child, in bytes
+    /// (INFO `aof_last_cow_size`).
+    pub last_cow_size: u64,
     /// Rewrites started (INFO `aof_rewrites`).
     pub rewrites: u64,
     /// Rewrites failed in a row.
@@ -204,6 +211,7 @@ impl AofState {
             last_incr_size: 0,
             last_incr_fsync_offset: 0,
             last_fsync_unix: now_unix,
+            fsynced_reploff: -1,
             flush_postponed_start: 0,
             delayed_fsync: 0,
             last_write_ok: true,
@@ -213,6 +221,7 @@ impl AofState {
             child: None,
             rewrite_scheduled: false,
             rewrite_time_last: -1,
+            last_cow_size: 0,
             rewrites: 0,
             consecutive_failures: 0,
             last_rewrite_ok: true,

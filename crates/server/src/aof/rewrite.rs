@@ -12,6 +12,7 @@ use super::files;
 use super::Logged;
 use super::Status;
 use crate::persistence::bgsave::Child;
+use crate::persistence::child_info;
 use crate::server::Server;
 use std::fs::File;
 use std::sync::Arc;
@@ -74,14 +75,35 @@ impl Server {
             self.aof.last_rewrite_ok = false;
             return Err(Logged);
         }
+        if self.aof.status == Status::WaitRewrite {
+            // What is fsynced from now on counts once this first rewrite
+            // has made the AOF whole (Redis's `fsynced_reploff_pending`
+            // set when the rewrite starts), after the fsyncs of older
+            // files have reported.
+            self.aof.bio.drain();
+            self.aof.bio.set_fsynced_offset(self.effects.repl_offset());
+            self.aof.fsynced_reploff = 0;
+        }
         self.aof.rewrites += 1;
+        // Without a pipe the rewrite runs all the same, unreported.
+        let pipe = child_info::Pipe::new().ok();
         let forked = self.fork_child(|s| {
+            let mut sender = pipe.as_ref().and_then(|p| p.sender("AOF rewrite").ok());
             let tmp = child_temp_file(std::process::id() as libc::pid_t);
-            match s.write_aof_base(std::path::Path::new(&tmp)) {
+            let mut on_key = |n| {
+                if let Some(line) = sender.as_mut().and_then(|s| s.keys_written(n)) {
+                    s.log_verbose(&line);
+                }
+            };
+            match s.write_aof_base(std::path::Path::new(&tmp), &mut on_key) {
                 Ok(()) => {
                     s.log_notice(&format!(
                         "Successfully created the temporary AOF base file {tmp}"
                     ));
+                    if let Some(sender) = sender.as_mut() {
+                        let line = sender.finish(child_info::KIND_AOF_DONE, 0);
+                        s.log_notice(&line);
+                    }
                     0
                 }
                 Err(Logged) => 1,
@@ -102,10 +124,11 @@ impl Server {
             "Background append only file rewriting started by pid {pid}"
         ));
         self.aof.rewrite_scheduled = false;
+        self.start_child_figures();
         self.aof.child = Some(Child {
             pid,
             started: std::time::Instant::now(),
-            info: None,
+            info: pipe.map(child_info::Pipe::into_receiver),
             info_read: std::time::Instant::now(),
         });
         self.sync_aof_feed();
@@ -149,7 +172,9 @@ impl Server {
             show(&name)
         ));
         if let Some(old) = self.aof.file.replace(Arc::new(file)) {
-            self.aof.bio.fsync_and_close(old);
+            self.aof
+                .bio
+                .fsync_and_close(old, self.effects.repl_offset());
             self.aof.last_fsync_unix = self.now_ms / 1000;
         }
         self.aof.last_incr_size = 0;
@@ -163,14 +188,20 @@ impl Server {
     /// Collects a finished rewrite child (from the cron) and completes or
     /// abandons its rewrite.
     pub fn reap_aof_rewrite(&mut self) {
-        let Some(child) = self.aof.child.as_ref() else {
+        let Some(child) = self.aof.child.as_mut() else {
             return;
         };
+        let mut reports = child.progress_reports();
         let mut status = 0;
         // SAFETY: waitpid on our own child with WNOHANG never blocks.
         let r = unsafe { libc::waitpid(child.pid, &mut status, libc::WNOHANG) };
         if r == 0 {
+            self.apply_child_reports(reports);
             return;
+        }
+        if r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+            // The final report, written before the child exited.
+            reports.extend(child.final_reports());
         }
         let (code, signal) = if r != child.pid {
             (1, 0)
@@ -179,6 +210,8 @@ impl Server {
         } else {
             (libc::WEXITSTATUS(status), 0)
         };
+        self.apply_child_reports(reports);
+        self.rdb.child_figures = Default::default();
         if let Some(child) = self.aof.child.take() {
             self.aof_rewrite_done(&child, code, signal);
         }
@@ -291,6 +324,7 @@ impl Server {
         self.log_notice("Background AOF rewrite finished successfully");
         if self.aof.status == Status::WaitRewrite {
             self.aof.status = Status::On;
+            self.aof.fsynced_reploff = self.aof.bio.fsynced_offset();
         }
         self.log_verbose(&format!(
             "Background AOF rewrite signal handler took {}us",
@@ -320,6 +354,7 @@ impl Server {
             }
         }
         self.remove_rewrite_temp_files(child.pid);
+        self.rdb.child_figures = Default::default();
         self.sync_aof_feed();
     }
 
@@ -468,6 +503,8 @@ impl Server {
         self.aof.rewrite_scheduled = false;
         self.aof.last_incr_size = 0;
         self.aof.last_incr_fsync_offset = 0;
+        self.aof.fsynced_reploff = -1;
+        self.aof.bio.set_fsynced_offset(0);
         self.kill_aof_rewrite();
         self.aof.feed.borrow_mut().buf = Vec::new();
         self.sync_aof_feed();

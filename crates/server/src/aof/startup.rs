@@ -25,6 +25,9 @@ impl Server {
             return self.load_at_startup();
         }
         self.aof.status = Status::On;
+        // Nothing written yet: offset 0 is on disk (Redis starts
+        // `fsynced_reploff` at 0 with the AOF on).
+        self.aof.fsynced_reploff = 0;
         let started = std::time::Instant::now();
         let loaded = self.with_loading(LoadKind::Aof, 0, None, Server::load_aof_files);
         match loaded {
@@ -82,7 +85,7 @@ impl Server {
         let had_incr = !self.aof.manifest.incr.is_empty();
         if self.aof.manifest.is_empty() {
             let base = self.aof.manifest.new_base(&cfg.filename, cfg.rdb_preamble);
-            if self.write_aof_base(&cfg.path(&base)).is_err() {
+            if self.write_aof_base(&cfg.path(&base), &mut |_| {}).is_err() {
                 return Err("can't create the AOF base file".into());
             }
             self.log_notice(&format!(

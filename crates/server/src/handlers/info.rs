@@ -561,7 +561,7 @@ fn persistence_section(s: &mut Server, _key: usize, out: &mut String) {
         "aof_last_write_status",
         if write_ok { "ok" } else { "err" },
     );
-    field(out, "aof_last_cow_size", 0);
+    field(out, "aof_last_cow_size", a.last_cow_size);
     field(out, "module_fork_in_progress", 0);
     field(out, "module_fork_last_cow_size", 0);
     if aof {
@@ -693,7 +693,7 @@ fn replication_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "master_failover_state", "no-failover");
     field(out, "master_replid", &s.replid);
     field(out, "master_replid2", "0".repeat(40));
-    field(out, "master_repl_offset", 0);
+    field(out, "master_repl_offset", s.effects.repl_offset());
     field(out, "second_repl_offset", -1);
     field(out, "repl_backlog_active", 0);
     field(out, "repl_backlog_size", s.config.int("repl-backlog-size"));

@@ -1,17 +1,24 @@
 //! The master side of replication's handshake: SYNC and PSYNC answer with
 //! a full snapshot (an RDB payload) and then stream every write to the
-//! connection (see `replica_feed.rs`); REPLCONF is acknowledged. Partial
-//! resynchronization (a backlog) is not kept: PSYNC always answers
-//! FULLRESYNC.
+//! connection (see `replica_feed.rs`); REPLCONF is acknowledged and its
+//! ACKs recorded, which WAIT and WAITAOF count (see `wait_acks.rs`).
+//! Partial resynchronization (a backlog) is not kept: PSYNC always
+//! answers FULLRESYNC, with the current replication offset.
 
 use super::ServerHandler;
 use crate::client::flags;
+use crate::client::AckWait;
 use crate::server::Server;
-use lodestone_commands::CmdResult;
+use lodestone_commands::{args, CmdError, CmdResult};
 
 /// Handlers of this family.
-pub const COMMANDS: &[(&str, ServerHandler)] =
-    &[("sync", sync), ("psync", psync), ("replconf", replconf)];
+pub const COMMANDS: &[(&str, ServerHandler)] = &[
+    ("sync", sync),
+    ("psync", psync),
+    ("replconf", replconf),
+    ("wait", wait),
+    ("waitaof", waitaof),
+];
 
 /// `SYNC`: the snapshot as a bulk payload, then the stream.
 fn sync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
@@ -25,13 +32,106 @@ fn psync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// `REPLCONF option value ...`: accepted (listening-port, capa, ack).
+/// `REPLCONF option value ...`: accepted (listening-port, capa);
+/// `ACK offset [FACK aofoffset]` from a replica records how far it
+/// processed (and fsynced) the stream, and gets no reply, as in Redis.
 fn replconf(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
-    // ACKs get no reply, as in Redis.
     if args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"ack")) {
+        record_ack(s, key, &args[2..]);
         return Ok(());
     }
     super::reply(s, key, |r| r.ok());
+    Ok(())
+}
+
+/// Records `offset [FACK aofoffset]` of a replica's REPLCONF ACK: offsets
+/// only move forward; anything malformed (or from a client that is not
+/// a replica) is ignored, as Redis does.
+fn record_ack(s: &mut Server, key: usize, rest: &[&[u8]]) {
+    let Some(c) = s.clients.get_mut(key) else {
+        return;
+    };
+    if !c.has(flags::REPLICA) {
+        return;
+    }
+    let Some(offset) = rest.first().and_then(|a| args::int(a).ok()) else {
+        return;
+    };
+    c.repl_ack_off = c.repl_ack_off.max(offset);
+    if rest.len() > 2 && args::is(rest[1], "fack") {
+        if let Ok(aof) = args::int(rest[2]) {
+            c.repl_aof_off = c.repl_aof_off.max(aof);
+        }
+    }
+}
+
+/// Whether the running command may park its client (not inside MULTI,
+/// a script or the AOF's fake client, where Redis's
+/// `CLIENT_DENY_BLOCKING` applies).
+fn may_block(s: &Server, key: usize) -> bool {
+    s.call_depth == 1
+        && s.clients
+            .get(key)
+            .is_some_and(|c| c.multi.is_none() && !c.has(flags::DENY_BLOCKING))
+}
+
+/// `WAIT numreplicas timeout`: how many replicas acknowledged the
+/// client's writes, waiting for `numreplicas` of them up to `timeout` ms.
+fn wait(s: &mut Server, key: usize, argv: &[&[u8]]) -> CmdResult {
+    let numreplicas = args::int(argv[1])?;
+    let deadline = args::timeout_ms_deadline(argv[2], s.now_ms)?;
+    let offset = s.clients.get(key).map_or(0, |c| c.woff);
+    let acked = s.replica_acks(offset, false);
+    if acked >= numreplicas || !may_block(s, key) {
+        super::reply(s, key, |r| r.int(acked));
+        return Ok(());
+    }
+    s.park_for_acks = Some((
+        deadline,
+        AckWait {
+            offset,
+            numreplicas,
+            numlocal: None,
+        },
+    ));
+    Ok(())
+}
+
+/// `WAITAOF numlocal numreplicas timeout`: whether the local AOF fsynced
+/// the client's writes and how many replicas did, waiting for
+/// `numlocal` (0 or 1) and `numreplicas` up to `timeout` ms.
+fn waitaof(s: &mut Server, key: usize, argv: &[&[u8]]) -> CmdResult {
+    let numlocal = args::int(argv[1])?;
+    if !(0..=1).contains(&numlocal) {
+        return Err(CmdError::OutOfRangeBetween(0, 1));
+    }
+    let numreplicas = args::int(argv[2])
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or(CmdError::MustBePositive)?;
+    let deadline = args::timeout_ms_deadline(argv[3], s.now_ms)?;
+    if numlocal == 1 && !s.config.bool("appendonly") {
+        return Err(CmdError::WaitAofAppendOnlyOff);
+    }
+    let offset = s.clients.get(key).map_or(0, |c| c.woff);
+    let replicas = s.replica_acks(offset, true);
+    let local = s.aof_fsynced(offset);
+    if (replicas >= numreplicas && (local || numlocal == 0)) || !may_block(s, key) {
+        super::reply(s, key, |r| {
+            r.array(2);
+            r.int(i64::from(local));
+            r.int(replicas);
+        });
+        return Ok(());
+    }
+    s.park_for_acks = Some((
+        deadline,
+        AckWait {
+            offset,
+            numreplicas,
+            numlocal: Some(numlocal == 1),
+        },
+    ));
     Ok(())
 }
 
@@ -58,17 +158,20 @@ impl Server {
         }
         let snapshot = crate::persistence::save::snapshot(self);
         let replid = self.replid.clone();
+        let offset = self.effects.repl_offset();
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
         if psync {
             c.out
-                .extend_from_slice(format!("+FULLRESYNC {replid} 0\r\n").as_bytes());
+                .extend_from_slice(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
         }
         c.out
             .extend_from_slice(format!("${}\r\n", snapshot.len()).as_bytes());
         c.out.extend_from_slice(&snapshot);
         c.flags |= flags::REPLICA;
+        c.repl_ack_off = 0;
+        c.repl_aof_off = 0;
         self.replicas.push(key);
         self.log_notice("Synchronization with replica succeeded");
     }
@@ -83,6 +186,7 @@ impl Server {
         if bytes.is_empty() {
             return;
         }
+        self.effects.advance_repl_offset(bytes.len() as i64);
         let replicas = self.replicas.clone();
         for key in replicas {
             if let Some(c) = self.clients.get_mut(key) {

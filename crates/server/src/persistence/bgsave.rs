@@ -35,7 +35,7 @@ pub fn child_key_delay(server: &Server) -> Option<std::time::Duration> {
     }
 }
 
-/// A running BGSAVE child.
+/// A running fork child (BGSAVE or AOF rewrite).
 pub struct Child {
     /// Its process id.
     pub pid: libc::pid_t,
@@ -45,6 +45,27 @@ pub struct Child {
     pub info: Option<Receiver>,
     /// When they were last read.
     pub info_read: Instant,
+}
+
+impl Child {
+    /// Its progress reports, read at most once a second (as Redis reads
+    /// them from the cron).
+    pub fn progress_reports(&mut self) -> Vec<Report> {
+        if self.info_read.elapsed() < Duration::from_secs(1) {
+            return Vec::new();
+        }
+        self.info_read = Instant::now();
+        self.final_reports()
+    }
+
+    /// Everything left in the pipe (after the child exited: its final
+    /// report).
+    pub fn final_reports(&mut self) -> Vec<Report> {
+        self.info
+            .as_mut()
+            .map(Receiver::receive)
+            .unwrap_or_default()
+    }
 }
 
 impl Server {
@@ -118,17 +139,7 @@ impl Server {
         self.rdb.saves += 1;
         self.rdb.dirty_at_bgsave_start = dirty;
         self.rdb.last_attempt_unix = self.now_ms / 1000;
-        let dbs = self.engine.db_count();
-        let keys_total = self
-            .engine
-            .shards()
-            .iter()
-            .flat_map(|ks| (0..dbs).map(move |db| ks.db(db).len() as u64))
-            .sum();
-        self.rdb.child_figures = ChildFigures {
-            keys_total,
-            ..ChildFigures::default()
-        };
+        self.start_child_figures();
         self.rdb.child = Some(Child {
             pid,
             started: Instant::now(),
@@ -181,8 +192,27 @@ impl Server {
         })
     }
 
-    /// Applies the child's reports (Redis's `updateChildInfo`).
-    fn apply_child_reports(&mut self, reports: Vec<Report>) {
+    /// Resets INFO's `current_*` figures for a child just forked: nothing
+    /// processed or copied yet, out of every key there is now (Redis does
+    /// this in `redisFork` for BGSAVE and AOF rewrites alike).
+    pub fn start_child_figures(&mut self) {
+        let dbs = self.engine.db_count();
+        let keys_total = self
+            .engine
+            .shards()
+            .iter()
+            .flat_map(|ks| (0..dbs).map(move |db| ks.db(db).len() as u64))
+            .sum();
+        self.rdb.child_figures = ChildFigures {
+            keys_total,
+            ..ChildFigures::default()
+        };
+    }
+
+    /// Applies a child's reports (Redis's `updateChildInfo`): the
+    /// progress figures, and the copy-on-write peak of a finished BGSAVE
+    /// or AOF rewrite.
+    pub fn apply_child_reports(&mut self, reports: Vec<Report>) {
         let f = &mut self.rdb.child_figures;
         for r in reports {
             f.cow_peak = f.cow_peak.max(r.cow);
@@ -192,6 +222,8 @@ impl Server {
                 f.keys_processed = r.keys;
             } else if r.kind == child_info::KIND_RDB_DONE {
                 self.rdb.last_cow_size = f.cow_peak;
+            } else if r.kind == child_info::KIND_AOF_DONE {
+                self.aof.last_cow_size = f.cow_peak;
             }
         }
     }
@@ -202,16 +234,7 @@ impl Server {
         let Some(child) = self.rdb.child.as_mut() else {
             return;
         };
-        // Progress at most once a second, as Redis reads it.
-        let mut reports = Vec::new();
-        if child.info_read.elapsed() >= Duration::from_secs(1) {
-            child.info_read = Instant::now();
-            reports = child
-                .info
-                .as_mut()
-                .map(Receiver::receive)
-                .unwrap_or_default();
-        }
+        let mut reports = child.progress_reports();
         let mut status = 0;
         // SAFETY: waitpid on our own child with WNOHANG never blocks.
         let r = unsafe { libc::waitpid(child.pid, &mut status, libc::WNOHANG) };
@@ -222,13 +245,7 @@ impl Server {
         let exited_ok = r == child.pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
         if exited_ok {
             // The final report, written before the child exited.
-            reports.extend(
-                child
-                    .info
-                    .as_mut()
-                    .map(Receiver::receive)
-                    .unwrap_or_default(),
-            );
+            reports.extend(child.final_reports());
         }
         let secs = child.started.elapsed().as_secs() as i64;
         let pid = child.pid;

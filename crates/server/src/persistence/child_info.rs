@@ -20,6 +20,9 @@ pub const KIND_CURRENT: u8 = 0;
 /// The final report of an RDB save: its copy-on-write peak is kept as
 /// `rdb_last_cow_size`.
 pub const KIND_RDB_DONE: u8 = 1;
+/// The final report of an AOF rewrite: its copy-on-write peak is kept as
+/// `aof_last_cow_size`.
+pub const KIND_AOF_DONE: u8 = 2;
 
 /// Bytes of one report: kind, keys, copy-on-write bytes, and when that
 /// was measured (monotonic µs).

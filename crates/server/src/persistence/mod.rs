@@ -68,8 +68,9 @@ impl RdbState {
     }
 }
 
-/// The running fork child's progress, as INFO persistence shows it
-/// (`current_*` fields; see `child_info.rs`).
+/// The running fork child's progress (BGSAVE or AOF rewrite: one runs at
+/// a time), as INFO persistence shows it (`current_*` fields; see
+/// `child_info.rs`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ChildFigures {
     /// Highest copy-on-write size reported, in bytes.
