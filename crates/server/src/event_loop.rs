@@ -125,7 +125,7 @@ impl Server {
             }
             for key in std::mem::take(&mut self.to_reread) {
                 if self.clients.contains(key) {
-                    self.read_from_client(key);
+                    self.read_from_client(key, true);
                     self.process_input(key);
                 }
             }
@@ -211,7 +211,7 @@ impl Server {
             let keys: Vec<usize> = self.clients.iter().map(|(k, _)| k).collect();
             for key in keys.into_iter().filter(|&k| Some(k) != running) {
                 if self.clients.contains(key) {
-                    self.read_from_client(key);
+                    self.read_from_client(key, true);
                     self.process_input(key);
                 }
             }
@@ -332,7 +332,9 @@ impl Server {
             return;
         }
         if event.is_readable() || event.is_read_closed() || event.is_error() {
-            self.read_from_client(key);
+            // A peer that sent its last request and closed at once has its
+            // data and its FIN behind one edge: read on to the end then.
+            self.read_from_client(key, event.is_read_closed() || event.is_error());
             self.process_input(key);
         }
         // Replies to writes wait for the AOF buffer to be written first
@@ -342,8 +344,14 @@ impl Server {
         }
     }
 
-    /// Reads everything available from a client's socket.
-    fn read_from_client(&mut self, key: usize) {
+    /// Reads everything available from a client's socket. Sockets are
+    /// edge-triggered, and a read that fills less than asked normally
+    /// means the socket is drained, which saves a read per request; with
+    /// `to_the_end` (the peer closed its side, or the readiness that woke
+    /// us is unknown) reading goes on until the socket would block or
+    /// reports the end, since no later edge would announce a FIN that
+    /// arrived with the data.
+    fn read_from_client(&mut self, key: usize, to_the_end: bool) {
         self.stats.total_reads_processed += 1;
         let limit = self.rt.query_buffer_limit;
         let mut closed = false;
@@ -373,7 +381,7 @@ impl Server {
                     }
                     Ok(n) => {
                         total += n;
-                        if n < want {
+                        if n < want && !to_the_end {
                             break;
                         }
                     }

@@ -266,3 +266,31 @@ fn blocked_keys_are_counted_in_info() {
     wait_blocked(&mut admin, 0);
     assert_eq!(clients_field(&mut admin, "total_blocking_keys"), 0);
 }
+
+/// A client that sends a blocking command and closes its connection at
+/// once has its request and its FIN read behind one edge-triggered
+/// wakeup; the server must still see the close and free the client, not
+/// keep it blocked forever (TCL unit/type/list lost tests to such
+/// leftover BRPOPLPUSH clients when run after other files).
+#[test]
+fn a_blocked_client_that_already_closed_is_freed() {
+    let server = start_lodestone(&[]);
+    for _ in 0..50 {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        std::io::Write::write_all(&mut s, &encode(&[b"BLPOP", b"nokey", b"0"])).expect("send");
+        s.shutdown(std::net::Shutdown::Write).expect("shutdown");
+    }
+    let mut c = Conn::connect(server.port);
+    // The closes are seen within a few event-loop iterations; a leaked
+    // client would stay blocked however long this waits.
+    let mut blocked = clients_field(&mut c, "blocked_clients");
+    for _ in 0..200 {
+        if blocked == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        blocked = clients_field(&mut c, "blocked_clients");
+    }
+    assert_eq!(blocked, 0, "clients left blocked after closing");
+    assert_eq!(clients_field(&mut c, "connected_clients"), 1);
+}
