@@ -508,8 +508,17 @@ impl Server {
                 Some((commands, everywhere)) => self.record_commands(db, commands, everywhere),
             }
         }
-        if errors == 0 && self.table.get(id).def.name == "flushall" {
-            self.reset_rdb_after_flushall();
+        let name = self.table.get(id).def.name;
+        if errors == 0 && (name == "flushall" || name == "flushdb") {
+            if name == "flushall" {
+                self.reset_rdb_after_flushall();
+            }
+            // As Redis 7: a synchronous flush gives the freed pages back to
+            // the system at once (jemalloc keeps them while there is no
+            // traffic), so RSS follows the emptied data set.
+            if !flush_is_async(args, self.settings.lazyfree_lazy_user_flush) {
+                crate::handlers::memory::purge_arenas();
+            }
         }
         let handler_failed = std::mem::take(&mut self.handler_failed);
         let duration_us = start.elapsed().as_micros() as u64;
@@ -668,5 +677,14 @@ impl Server {
         for key in keys {
             self.process_input(key);
         }
+    }
+}
+
+/// Whether a FLUSHALL/FLUSHDB request (already validated) frees in the
+/// background: ASYNC, or no mode with `lazyfree-lazy-user-flush yes`.
+fn flush_is_async(args: &[&[u8]], lazy_user_flush: bool) -> bool {
+    match args.get(1) {
+        Some(mode) => mode.eq_ignore_ascii_case(b"async"),
+        None => lazy_user_flush,
     }
 }

@@ -308,8 +308,9 @@ fn malloc_stats(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// Returns the unused pages of every arena to the system.
-fn purge_arenas() -> bool {
+/// Returns the unused pages of every arena to the system (MEMORY PURGE,
+/// and after a synchronous FLUSHALL or FLUSHDB, as Redis does).
+pub(crate) fn purge_arenas() -> bool {
     let mut narenas: u32 = 0;
     let mut size = std::mem::size_of::<u32>();
     // SAFETY: reads an unsigned into a buffer of its exact size; the name
