@@ -222,6 +222,8 @@ pub enum CmdError {
     InvalidClientInfo(String),
     /// CLIENT SETINFO unknown attribute; carries it.
     UnknownClientInfoAttribute(String),
+    /// REPLCONF rdb-filter-only with a filter Redis does not know.
+    UnsupportedRdbFilter(String),
     /// A timeout argument is negative or not a number.
     InvalidTimeout,
     /// A blocking command's timeout (seconds) that is not a number.
@@ -734,6 +736,7 @@ impl CmdError {
                 format!("ERR {attr} cannot contain spaces, newlines or special characters.").into()
             }
             UnknownClientInfoAttribute(attr) => format!("ERR Unrecognized option '{attr}'").into(),
+            UnsupportedRdbFilter(f) => format!("ERR Unsupported rdb-filter-only option: {f}").into(),
             StreamInvalidId => "ERR Invalid stream ID specified as stream command argument".into(),
             XaddIdZero => "ERR The ID specified in XADD must be greater than 0-0".into(),
             StreamExhausted => {

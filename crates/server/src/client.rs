@@ -237,6 +237,17 @@ pub struct Client {
     /// A replica: the offset it acknowledged fsyncing to its AOF
     /// (REPLCONF ACK ... FACK).
     pub repl_aof_off: i64,
+    /// A replica: when it last acknowledged (Unix ms), for INFO's `lag`.
+    pub repl_ack_time_ms: i64,
+    /// The port the replica says it listens on (REPLCONF
+    /// listening-port), shown by INFO replication.
+    pub repl_listening_port: i64,
+    /// REPLCONF rdb-only 1: the client wants the snapshot only, not the
+    /// command stream after it (`redis-cli --rdb`).
+    pub repl_rdb_only: bool,
+    /// REPLCONF rdb-filter-only: which parts the snapshot keeps (`None`:
+    /// everything).
+    pub repl_rdb_parts: Option<crate::persistence::save::SnapshotParts>,
 }
 
 impl Client {
@@ -310,6 +321,10 @@ impl Client {
             woff: 0,
             repl_ack_off: 0,
             repl_aof_off: 0,
+            repl_ack_time_ms: 0,
+            repl_listening_port: 0,
+            repl_rdb_only: false,
+            repl_rdb_parts: None,
         }
     }
 

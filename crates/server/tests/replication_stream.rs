@@ -269,3 +269,90 @@ fn published_messages_reach_replicas() {
         assert_eq!(command(&mut replica), want);
     }
 }
+
+/// What `redis-cli --rdb` and `--functions-rdb` ask for: `REPLCONF
+/// rdb-only 1` gets the snapshot and no stream after it (the connection
+/// closes), `rdb-filter-only functions` a snapshot of the functions alone.
+/// The REPLCONF replies are compared with redis-server's.
+#[test]
+fn rdb_only_and_function_filters_shape_the_snapshot() {
+    let server = start_lodestone(&["--enable-debug-command", "yes"]);
+    let mut c = Conn::connect(server.port);
+    c.cmd(&["SET", "somekey", "v"]);
+    c.cmd(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=lib1\nredis.register_function('func1', function() return 123 end)",
+    ]);
+    let replies = |port: u16| -> Vec<Vec<u8>> {
+        let mut r = Conn::connect(port);
+        [
+            &["REPLCONF", "rdb-filter-only", "keys"][..],
+            &["REPLCONF", "rdb-only", "2"],
+            &["REPLCONF", "rdb-only"],
+            &["REPLCONF", "rdb-only", "1", "rdb-filter-only", ""],
+            &["REPLCONF", "listening-port", "abc"],
+        ]
+        .iter()
+        .map(|cmd| r.cmd_raw(cmd))
+        .collect()
+    };
+    let ours = replies(server.port);
+    assert_eq!(
+        ours[0],
+        b"-ERR Unsupported rdb-filter-only option: keys\r\n".to_vec()
+    );
+    if let Some(redis) = common::start_redis(&[]) {
+        assert_eq!(ours, replies(redis.port));
+    }
+
+    let mut cli = Conn::connect(server.port);
+    assert_eq!(
+        cli.cmd_raw(&["REPLCONF", "rdb-only", "1", "rdb-filter-only", "functions"]),
+        b"+OK\r\n"
+    );
+    common::send(&mut cli, &["SYNC"]);
+    let rdb = read_snapshot(&mut cli);
+    assert!(cli.is_closed(), "an rdb-only client gets no stream");
+    let loader = start_lodestone(&["--enable-debug-command", "yes"]);
+    std::fs::write(loader.dir.join("dump.rdb"), &rdb).expect("write snapshot");
+    let mut l = Conn::connect(loader.port);
+    assert_eq!(l.cmd_raw(&["DEBUG", "RELOAD", "NOSAVE"]), b"+OK\r\n");
+    assert_eq!(l.cmd_raw(&["DBSIZE"]), b":0\r\n");
+    assert_eq!(l.cmd_raw(&["FCALL", "func1", "0"]), b":123\r\n");
+}
+
+/// INFO replication lists attached replicas as Redis does.
+#[test]
+fn info_lists_attached_replicas() {
+    let server = start_lodestone(&[]);
+    let mut replica = Conn::connect(server.port);
+    assert_eq!(
+        replica.cmd_raw(&["REPLCONF", "listening-port", "6390"]),
+        b"+OK\r\n"
+    );
+    common::send(&mut replica, &["SYNC"]);
+    read_snapshot(&mut replica);
+    let mut c = Conn::connect(server.port);
+    let info = common::in_dir::info_field(&mut c, "replication", "slave0").expect("slave0");
+    assert!(
+        info.starts_with("ip=127.0.0.1,port=6390,state=online,offset=0,lag="),
+        "{info}"
+    );
+    assert_eq!(
+        common::in_dir::info_field(&mut c, "replication", "connected_slaves").as_deref(),
+        Some("1")
+    );
+    // Replicas are their own client type (`redis-cli --replica` is
+    // stopped this way in Redis's tests).
+    assert_eq!(
+        c.cmd_raw(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]),
+        b":0\r\n"
+    );
+    assert_eq!(c.cmd_raw(&["CLIENT", "KILL", "TYPE", "slave"]), b":1\r\n");
+    assert!(replica.is_closed());
+    assert_eq!(
+        common::in_dir::info_field(&mut c, "replication", "connected_slaves").as_deref(),
+        Some("0")
+    );
+}

@@ -42,7 +42,7 @@ const REPLY_CHUNK: usize = 16 * 1024;
 enum ClientType {
     /// Ordinary connections (including MONITOR).
     Normal,
-    /// Replicas connected to this server (none without replication).
+    /// Replicas connected to this server (SYNC/PSYNC connections).
     Replica,
     /// The connection to our master (none without replication).
     Master,
@@ -67,7 +67,9 @@ fn parse_type(name: &[u8]) -> Result<ClientType, CmdError> {
 
 /// The type of a connected client.
 fn type_of(c: &Client) -> ClientType {
-    if c.subscription_count() > 0 {
+    if c.has(crate::client::flags::REPLICA) {
+        ClientType::Replica
+    } else if c.subscription_count() > 0 {
         ClientType::PubSub
     } else {
         ClientType::Normal

@@ -686,7 +686,27 @@ fn stats_section(s: &mut Server, _key: usize, out: &mut String) {
 
 fn replication_section(s: &mut Server, _key: usize, out: &mut String) {
     field(out, "role", "master");
-    field(out, "connected_slaves", 0);
+    field(out, "connected_slaves", s.replicas.len());
+    let now_ms = crate::server::unix_ms();
+    for (i, &key) in s.replicas.iter().enumerate() {
+        let Some(c) = s.clients.get(key) else {
+            continue;
+        };
+        let ip = c
+            .addr
+            .rsplit_once(':')
+            .map_or(c.addr.as_str(), |(ip, _)| ip);
+        field(
+            out,
+            &format!("slave{i}"),
+            format!(
+                "ip={ip},port={},state=online,offset={},lag={}",
+                c.repl_listening_port,
+                c.repl_ack_off,
+                (now_ms - c.repl_ack_time_ms).max(0) / 1000
+            ),
+        );
+    }
     if s.config.int("min-replicas-to-write") > 0 && s.config.int("min-replicas-max-lag") > 0 {
         field(out, "min_slaves_good_slaves", 0);
     }

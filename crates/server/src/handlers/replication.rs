@@ -8,6 +8,7 @@
 use super::ServerHandler;
 use crate::client::flags;
 use crate::client::AckWait;
+use crate::persistence::save::SnapshotParts;
 use crate::server::Server;
 use lodestone_commands::{args, CmdError, CmdResult};
 
@@ -32,16 +33,62 @@ fn psync(s: &mut Server, key: usize, _args: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// `REPLCONF option value ...`: accepted (listening-port, capa);
-/// `ACK offset [FACK aofoffset]` from a replica records how far it
-/// processed (and fsynced) the stream, and gets no reply, as in Redis.
-fn replconf(s: &mut Server, key: usize, args: &[&[u8]]) -> CmdResult {
-    if args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"ack")) {
-        record_ack(s, key, &args[2..]);
+/// `REPLCONF option value ...`: `listening-port` is kept for INFO,
+/// `rdb-only 1` asks for the snapshot without the stream after it,
+/// `rdb-filter-only "functions"` (or `""`) for a snapshot of only those
+/// parts (`redis-cli --rdb`, `--functions-rdb`); other options (capa,
+/// ip-address) are accepted. `ACK offset [FACK aofoffset]` from a replica
+/// records how far it processed (and fsynced) the stream, and gets no
+/// reply, as in Redis.
+fn replconf(s: &mut Server, key: usize, argv: &[&[u8]]) -> CmdResult {
+    if argv.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    if argv.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"ack")) {
+        record_ack(s, key, &argv[2..]);
         return Ok(());
+    }
+    for pair in argv[1..].chunks_exact(2) {
+        let (option, value) = (pair[0], pair[1]);
+        let Some(c) = s.clients.get_mut(key) else {
+            return Ok(());
+        };
+        if args::is(option, "listening-port") {
+            c.repl_listening_port = args::int(value)?;
+        } else if args::is(option, "rdb-only") {
+            let v = args::int(value)?;
+            if !(0..=1).contains(&v) {
+                return Err(CmdError::OutOfRangeBetween(0, 1));
+            }
+            c.repl_rdb_only = v == 1;
+        } else if args::is(option, "rdb-filter-only") {
+            c.repl_rdb_parts = Some(rdb_filter(value)?);
+        }
     }
     super::reply(s, key, |r| r.ok());
     Ok(())
+}
+
+/// The parts an `rdb-filter-only` value keeps: nothing but what it
+/// names, and Redis knows only `functions`.
+fn rdb_filter(value: &[u8]) -> Result<SnapshotParts, CmdError> {
+    let mut parts = SnapshotParts {
+        data: false,
+        functions: false,
+    };
+    for word in value
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+    {
+        if args::is(word, "functions") {
+            parts.functions = true;
+        } else {
+            return Err(CmdError::UnsupportedRdbFilter(
+                String::from_utf8_lossy(word).into_owned(),
+            ));
+        }
+    }
+    Ok(parts)
 }
 
 /// Records `offset [FACK aofoffset]` of a replica's REPLCONF ACK: offsets
@@ -58,6 +105,7 @@ fn record_ack(s: &mut Server, key: usize, rest: &[&[u8]]) {
         return;
     };
     c.repl_ack_off = c.repl_ack_off.max(offset);
+    c.repl_ack_time_ms = crate::server::unix_ms();
     if rest.len() > 2 && args::is(rest[1], "fack") {
         if let Ok(aof) = args::int(rest[2]) {
             c.repl_aof_off = c.repl_aof_off.max(aof);
@@ -156,9 +204,19 @@ impl Server {
         if let Some((_, selected)) = &self.replica_feed {
             *selected.borrow_mut() = None;
         }
-        let snapshot = crate::persistence::save::snapshot(self);
+        let (parts, rdb_only) = self
+            .clients
+            .get(key)
+            .map_or((SnapshotParts::ALL, false), |c| {
+                (
+                    c.repl_rdb_parts.unwrap_or(SnapshotParts::ALL),
+                    c.repl_rdb_only,
+                )
+            });
+        let snapshot = crate::persistence::save::snapshot(self, parts);
         let replid = self.replid.clone();
         let offset = self.effects.repl_offset();
+        let now_ms = self.now_ms;
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
@@ -169,7 +227,14 @@ impl Server {
         c.out
             .extend_from_slice(format!("${}\r\n", snapshot.len()).as_bytes());
         c.out.extend_from_slice(&snapshot);
+        if rdb_only {
+            // Only the file was asked for: no stream follows it.
+            c.flags |= flags::CLOSE_AFTER_REPLY;
+            self.log_notice("Synchronization with replica succeeded (RDB only)");
+            return;
+        }
         c.flags |= flags::REPLICA;
+        c.repl_ack_time_ms = now_ms;
         c.repl_ack_off = 0;
         c.repl_aof_off = 0;
         self.replicas.push(key);

@@ -17,14 +17,33 @@ use lodestone_storage::rdb::snapshot::SnapshotWriter;
 use lodestone_storage::KeyMeta;
 use std::io::{self, Write};
 
-/// The RDB bytes of everything the server holds now (a full
+/// Which parts of the data set a snapshot holds: all of them, except for
+/// a client that asked for less (REPLCONF rdb-filter-only, used by
+/// `redis-cli --functions-rdb`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotParts {
+    /// The keys of every database.
+    pub data: bool,
+    /// The function libraries.
+    pub functions: bool,
+}
+
+impl SnapshotParts {
+    /// Everything.
+    pub const ALL: SnapshotParts = SnapshotParts {
+        data: true,
+        functions: true,
+    };
+}
+
+/// The RDB bytes of `parts` of what the server holds now (a full
 /// resynchronization sends them after their length).
-pub fn snapshot(server: &Server) -> Vec<u8> {
+pub fn snapshot(server: &Server, parts: SnapshotParts) -> Vec<u8> {
     let mut w = SnapshotWriter::in_memory(
         server.config.bool("rdbcompression"),
         server.config.bool("rdbchecksum"),
     );
-    write_contents(server, &mut w, false, &mut |_| {});
+    write_contents(server, &mut w, false, parts, &mut |_| {});
     w.into_bytes()
 }
 
@@ -53,7 +72,7 @@ pub fn write_snapshot(
         server.config.bool("rdbcompression"),
         server.config.bool("rdbchecksum"),
     );
-    let keys = write_contents(server, &mut w, aof_base, on_key);
+    let keys = write_contents(server, &mut w, aof_base, SnapshotParts::ALL, on_key);
     let bytes = w.len();
     w.finish()?;
     Ok(Written { keys, bytes })
@@ -76,6 +95,7 @@ fn write_contents<S: ChunkSink>(
     server: &Server,
     w: &mut SnapshotWriter<S>,
     aof_base: bool,
+    parts: SnapshotParts,
     on_key: &mut dyn FnMut(u64),
 ) -> u64 {
     let policy = server.config.enum_name("maxmemory-policy");
@@ -93,11 +113,16 @@ fn write_contents<S: ChunkSink>(
             .as_bytes(),
     );
     w.aux("aof-base", if aof_base { b"1" } else { b"0" });
-    for lib in server.functions.libs.iter() {
-        w.function(&lib.code);
+    if parts.functions {
+        for lib in server.functions.libs.iter() {
+            w.function(&lib.code);
+        }
     }
     let shards = server.engine.shards();
     let mut written = 0u64;
+    if !parts.data {
+        return written;
+    }
     for db in 0..server.engine.db_count() {
         let keys: usize = shards.iter().map(|ks| ks.db(db).len()).sum();
         if keys == 0 {
