@@ -337,6 +337,14 @@ mib() {
 if [ -n "${SKIP_MEMORY:-}" ]; then
     DATASETS=()
 fi
+# load_into PORT FILE WHAT: empties the server, then pipes FILE (RESP
+# commands) into it; stops the script if any command failed.
+load_into() {
+    redis-cli -p "$1" FLUSHALL >/dev/null
+    redis-cli -p "$1" --pipe <"$2" >"$WORK/pipe.log" 2>&1 ||
+        { echo "bench: loading $3 failed:" >&2; cat "$WORK/pipe.log" >&2; exit 1; }
+}
+
 printf '%-14s %-10s %12s %14s %14s\n' "dataset" "server" "keys" "used_memory" "rss"
 for ds in "${DATASETS[@]}"; do
     if [ -n "${ONLY_DATASETS:-}" ] && ! [[ $ds =~ $ONLY_DATASETS ]]; then
@@ -349,9 +357,7 @@ for ds in "${DATASETS[@]}"; do
         pid_var=${server}_PID
         port=${!port_var}
         pid=${!pid_var}
-        redis-cli -p "$port" FLUSHALL >/dev/null
-        redis-cli -p "$port" --pipe <"$WORK/$ds.resp" >"$WORK/pipe.log" 2>&1 ||
-            { echo "bench: loading $ds into $server failed:" >&2; cat "$WORK/pipe.log" >&2; exit 1; }
+        load_into "$port" "$WORK/$ds.resp" "$ds into $server"
         keys=$(redis-cli -p "$port" DBSIZE)
         mem[$server]=$(used_memory "$port")
         rss[$server]=$(rss_bytes "$pid")
@@ -384,9 +390,7 @@ if [ -z "${SKIP_PERSISTENCE:-}" ]; then
         pid_var=${server}_PID
         port=${!port_var}
         pid=${!pid_var}
-        redis-cli -p "$port" FLUSHALL >/dev/null
-        redis-cli -p "$port" --pipe <"$WORK/persist.resp" >"$WORK/pipe.log" 2>&1 ||
-            { echo "bench: loading into $server failed:" >&2; cat "$WORK/pipe.log" >&2; exit 1; }
+        load_into "$port" "$WORK/persist.resp" "into $server"
         t0=$(ms_now)
         redis-cli -p "$port" SAVE >/dev/null
         save_ms[$server]=$(($(ms_now) - t0))

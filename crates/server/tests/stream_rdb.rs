@@ -7,54 +7,18 @@
 
 mod common;
 
-use common::{free_port, Conn};
+use common::in_dir::{self, scratch, Proc};
+use common::Conn;
 use lodestone_protocol::frame::{self, Frame};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
-/// A server process, killed on drop (its directory is the caller's).
-struct Proc {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// A server of `bin` in `dir` (see `common::in_dir`), returned once it
+/// answers PING: a data set it loads at startup is in memory by then.
 fn spawn(bin: &str, dir: &Path, extra: &[&str]) -> Proc {
-    let port = free_port();
-    let mut child = Command::new(bin)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .args(["--enable-debug-command", "yes", "--dir"])
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    for _ in 0..500 {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{bin} exited: {status}");
-        }
-        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            let mut pong = [0u8; 7];
-            if c.write_all(b"PING\r\n").is_ok()
-                && c.read_exact(&mut pong).is_ok()
-                && &pong == b"+PONG\r\n"
-            {
-                return Proc { child, port };
-            }
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("{bin} did not start");
+    let p = in_dir::spawn(bin, dir, extra);
+    in_dir::wait_loaded(&mut Conn::connect(p.port));
+    p
 }
 
 fn lodestone(dir: &Path) -> Proc {
@@ -82,16 +46,6 @@ fn redis72() -> Option<String> {
             None
         }
     }
-}
-
-fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "lodestone-stream-rdb-{tag}-{}-{}",
-        std::process::id(),
-        free_port()
-    ));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 fn call(c: &mut Conn, args: &[&[u8]]) -> Frame {

@@ -134,15 +134,27 @@ fn wait(s: &mut Server, key: usize, argv: &[&[u8]]) -> CmdResult {
         super::reply(s, key, |r| r.int(acked));
         return Ok(());
     }
+    park_for_acks(s, deadline, offset, numreplicas, None);
+    Ok(())
+}
+
+/// Asks the dispatcher to park the client until `numreplicas` replicas
+/// (and, with `numlocal`, the local AOF) reach `offset`, or `deadline`.
+fn park_for_acks(
+    s: &mut Server,
+    deadline: Option<i64>,
+    offset: i64,
+    numreplicas: i64,
+    numlocal: Option<bool>,
+) {
     s.park_for_acks = Some((
         deadline,
         AckWait {
             offset,
             numreplicas,
-            numlocal: None,
+            numlocal,
         },
     ));
-    Ok(())
 }
 
 /// `WAITAOF numlocal numreplicas timeout`: whether the local AOF fsynced
@@ -172,14 +184,7 @@ fn waitaof(s: &mut Server, key: usize, argv: &[&[u8]]) -> CmdResult {
         });
         return Ok(());
     }
-    s.park_for_acks = Some((
-        deadline,
-        AckWait {
-            offset,
-            numreplicas,
-            numlocal: Some(numlocal == 1),
-        },
-    ));
+    park_for_acks(s, deadline, offset, numreplicas, Some(numlocal == 1));
     Ok(())
 }
 
